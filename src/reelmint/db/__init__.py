@@ -1,0 +1,1 @@
+"""Database plumbing below the domains: engines, and the Alembic migrations."""
