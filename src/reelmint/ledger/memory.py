@@ -142,9 +142,7 @@ class InMemoryLedger:
 
     def _posted(self, account_id: str) -> list[StoredTransfer]:
         return [
-            r
-            for r in self._rows
-            if r.kind in POSTED_KINDS and account_id in (r.debit, r.credit)
+            r for r in self._rows if r.kind in POSTED_KINDS and account_id in (r.debit, r.credit)
         ]
 
     def statement(self, account_id: str, after: int = 0, limit: int = 100) -> list[StatementLine]:
@@ -165,9 +163,7 @@ class InMemoryLedger:
         )
 
     def verify(self) -> list[str]:
-        return verify_entries(
-            self.accounts(), self.balances(), self._rows, self.pending_states()
-        )
+        return verify_entries(self.accounts(), self.balances(), self._rows, self.pending_states())
 
 
 def _as_row(t: StoredTransfer) -> TransferRow:

@@ -358,7 +358,6 @@ class _Batch:
         self.known[t.id] = result
 
 
-
 def _open_chain_start(transfers: Sequence[Transfer]) -> int:
     """Index where a chain left open at the end of the batch starts (len if none)."""
     end = len(transfers)
@@ -388,6 +387,12 @@ def evaluate(
     """
     batch = _Batch(accounts, known, pendings, now)
     batch.expire_due()
+    from reelmint.ledger.fastpath import try_plain_batch
+
+    fast = try_plain_batch(transfers, accounts, known, now)
+    if fast is not None:
+        fast.pendings, fast.expired = pendings, batch.out.expired
+        return fast
     return batch.run(transfers)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from reelmint.ledger.model import PendingState, TransferResult
 from reelmint.ledger.rules import Known, Outcome, PendingRecord
-from reelmint.ledger.store import Delta, Meta, SqlLedger
+from reelmint.ledger.store import NEVER, Delta, LookUp, Meta, SqlLedger
 
 IN_LIST = "IN (SELECT value FROM json_each(?))"
 
@@ -25,9 +25,7 @@ class SqliteTx:
     def _rows(self, sql: str, *params: Any) -> list[Any]:
         return list(self.cur.execute(sql, params).fetchall())
 
-    def look_up(
-        self, account_ids: list[str], pending_ids: list[str], now: int
-    ) -> tuple[dict[str, Meta], dict[str, tuple[str, str]], list[tuple[str, str, str]]]:
+    def look_up(self, account_ids: list[str], pending_ids: list[str], now: int) -> LookUp:
         meta: dict[str, Meta] = {}
         if account_ids:
             sql = f"SELECT id, asset, flags, shards FROM ledger_accounts WHERE id {IN_LIST}"
@@ -41,7 +39,11 @@ class SqliteTx:
             "ORDER BY expires_at LIMIT 500",
             now,
         )
-        return meta, accounts, [tuple(r) for r in due]
+        (next_due,) = self.cur.execute(
+            "SELECT min(expires_at) FROM ledger_pendings WHERE state = 0 AND expires_at > ?",
+            (now,),
+        ).fetchone()
+        return meta, accounts, [tuple(r) for r in due], NEVER if next_due is None else next_due
 
     def lock_and_load(
         self, keys: list[tuple[str, int]], ids: list[str], pending_ids: list[str]
@@ -103,7 +105,10 @@ class SqliteTx:
             cur.executemany(
                 "UPDATE ledger_balances SET dp = dp + ?, cp = cp + ?, dpend = dpend + ?, "
                 "cpend = cpend + ? WHERE account_id = ? AND shard = ?",
-                [(dp, cp, dpend, cpend, name, shard) for name, shard, dp, cp, dpend, cpend in deltas],
+                [
+                    (dp, cp, dpend, cpend, name, shard)
+                    for name, shard, dp, cp, dpend, cpend in deltas
+                ],
             )
 
 

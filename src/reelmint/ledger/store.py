@@ -56,23 +56,29 @@ from reelmint.money import Asset
 
 # Account metadata: (asset, flags, shards). Immutable once an account exists.
 Meta = tuple[str, int, int]
+# Phase 1's answer: account metadata, the accounts of pending transfers, the pendings due
+# by `now` as (id, debit, credit), and the next expiry after `now` (NEVER if none).
+LookUp = tuple[dict[str, Meta], dict[str, tuple[str, str]], list[tuple[str, str, str]], int]
 # A balance delta for one shard row: (account, shard, dp, cp, dpend, cpend).
 Delta = tuple[str, int, int, int, int, int]
 DUE_LIMIT = 500  # pending expiries handled per batch; the rest wait for the next one
+# Phase 1 is skipped while nothing can be due. Pendings made by another process are not
+# in this process's hint, so the look-up still runs every this many posts.
+LOOK_UP_EVERY = 64
+NEVER = 2**63 - 1
 POSTED_KINDS = (int(TransferKind.POSTED), int(TransferKind.POST_PENDING))
 
 
 class WriteTx(Protocol):
     """One write transaction of a dialect, in the three phases of the module docstring."""
 
-    def look_up(
-        self, account_ids: list[str], pending_ids: list[str], now: int
-    ) -> tuple[dict[str, Meta], dict[str, tuple[str, str]], list[tuple[str, str, str]]]: ...
+    def look_up(self, account_ids: list[str], pending_ids: list[str], now: int) -> LookUp: ...
 
     def lock_and_load(
         self, keys: list[tuple[str, int]], ids: list[str], pending_ids: list[str]
-    ) -> tuple[dict[str, tuple[int, int, int, int]], dict[str, Known], dict[str, PendingRecord]]:
-        ...
+    ) -> tuple[
+        dict[str, tuple[int, int, int, int]], dict[str, Known], dict[str, PendingRecord]
+    ]: ...
 
     def write(self, outcome: Outcome, deltas: list[Delta]) -> None: ...
 
@@ -87,6 +93,8 @@ class SqlLedger:
         self.shards = shards
         self._meta: dict[str, Meta] = {}
         self._turn = itertools.count(os.getpid())
+        self._next_due = 0  # no expiry can fall before this (microseconds)
+        self._since_look_up = 0
 
     # -- writing ---------------------------------------------------------------------
 
@@ -148,11 +156,13 @@ class SqlLedger:
                     raise
         raise AssertionError("unreachable")
 
-    def _post_in(self, tx: WriteTx, transfers: Sequence[Transfer], now: int) -> list[TransferResult]:
+    def _post_in(
+        self, tx: WriteTx, transfers: Sequence[Transfer], now: int
+    ) -> list[TransferResult]:
         names = referenced_accounts(transfers)
         pending_ids = sorted(referenced_pendings(transfers))
         missing = sorted(n for n in names if n not in self._meta)
-        meta, pending_accounts, due = tx.look_up(missing, pending_ids, now)
+        meta, pending_accounts, due = self._look_up(tx, missing, pending_ids, now)
         self._meta.update(meta)
         for debit, credit in pending_accounts.values():
             names.update((debit, credit))
@@ -174,7 +184,21 @@ class SqlLedger:
             if any(state.delta())
         ]
         tx.write(outcome, deltas)
+        for p in outcome.pendings.values():
+            if p.created and p.expires_at is not None:
+                self._next_due = min(self._next_due, p.expires_at)
         return outcome.results
+
+    def _look_up(self, tx: WriteTx, missing: list[str], pending_ids: list[str], now: int) -> Any:
+        self._since_look_up += 1
+        idle = now < self._next_due and self._since_look_up < LOOK_UP_EVERY
+        if idle and not missing and not pending_ids:
+            return {}, {}, []
+        meta, accounts, due, next_due = tx.look_up(missing, pending_ids, now)
+        # With more due than one batch expires, the next batch must look again.
+        self._next_due = now if len(due) >= DUE_LIMIT else next_due
+        self._since_look_up = 0
+        return meta, accounts, due
 
     def _choose_shards(self, meta: dict[str, Meta]) -> dict[str, int]:
         turn = next(self._turn)

@@ -83,7 +83,9 @@ def verify_entries(
         if row.kind in POSTED_KINDS:
             recomputed[row.debit][0] += row.amount
             recomputed[row.credit][1] += row.amount
-        elif row.kind is TransferKind.PENDING and pending_states.get(row.id) is PendingState.PENDING:
+        elif (
+            row.kind is TransferKind.PENDING and pending_states.get(row.id) is PendingState.PENDING
+        ):
             recomputed[row.debit][2] += row.amount
             recomputed[row.credit][3] += row.amount
     for account in accounts:
@@ -97,7 +99,8 @@ def verify_entries(
         if got != want:
             problems.append(f"{account.id}: balance {got} but entries give {want}")
     for row in trial_balance_rows(
-        (a.asset, *recomputed[a.id]) for a in accounts  # type: ignore[misc]
+        (a.asset, *recomputed[a.id])
+        for a in accounts  # type: ignore[misc]
     ):
         if not row.balanced:
             problems.append(f"{row.asset.value}: trial balance does not balance ({row})")
