@@ -31,7 +31,7 @@ USD = 1_000_000  # micros per dollar, to keep the defaults below readable
 
 
 def _to_fraction(value: Any) -> Fraction:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError("write ratios as text ('0.5', '50%' or '1/2') so they stay exact")
     if isinstance(value, Fraction | int):
         return Fraction(value)

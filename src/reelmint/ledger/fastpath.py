@@ -32,7 +32,7 @@ from reelmint.ledger.model import (
     TransferKind,
     TransferResult,
 )
-from reelmint.ledger.rules import AccountState, Known, Outcome, TransferRow
+from reelmint.ledger.state import AccountState, Known, Outcome, TransferRow
 from reelmint.money import MAX_AMOUNT, Asset
 
 _MAX_CODE = 64
@@ -95,7 +95,7 @@ def _plain_shape(transfers: Sequence[Transfer], ids: list[str], known: dict[str,
         all(f == plain for f in map(_plain_fields, transfers))
         and len(set(ids)) == len(ids)
         and known.keys().isdisjoint(ids)
-        and 0 < min(map(len, ids))
+        and min(map(len, ids)) > 0
         and max(map(len, ids)) <= MAX_ID_LENGTH
     )
 
@@ -109,10 +109,10 @@ def _valid_columns(
     accounts: dict[str, AccountState],
 ) -> bool:
     """Amounts, codes, accounts and assets that the rules would all accept."""
-    if not all(type(a) is int and 0 < a <= MAX_AMOUNT for a in amounts):  # type: ignore[operator]
+    if not all(type(a) is int and 0 < a <= MAX_AMOUNT for a in amounts):
         return False
     codes = list(map(_get_code, transfers))
-    if not (0 < min(map(len, codes)) and max(map(len, codes)) <= _MAX_CODE):
+    if not (min(map(len, codes)) > 0 and max(map(len, codes)) <= _MAX_CODE):
         return False
     if any(d == c for d, c in zip(debits, credits, strict=True)):
         return False

@@ -133,7 +133,9 @@ class PostgresTx:
         pendings: dict[str, PendingRecord] = {}
         if pending_ids:
             for r in conn.execute(LOCK_PENDINGS, (pending_ids,)).fetchall():
-                pendings[r[0]] = PendingRecord(*r[:6], state=PendingState(r[6]))
+                pendings[r[0]] = PendingRecord(
+                    r[0], r[1], r[2], r[3], r[4], r[5], PendingState(r[6])
+                )
         return totals, known, pendings
 
     def write(self, outcome: Outcome, deltas: list[Delta]) -> None:

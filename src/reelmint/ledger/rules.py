@@ -22,9 +22,9 @@ The balance ends at 4. Had 2 succeeded and 3 failed, 2 would be undone as well.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
+from reelmint.ledger.fastpath import try_plain_batch
 from reelmint.ledger.model import (
     MAX_ID_LENGTH,
     AccountFlags,
@@ -34,6 +34,15 @@ from reelmint.ledger.model import (
     TransferResult,
     to_micros,
 )
+from reelmint.ledger.state import (
+    AccountState,
+    Known,
+    Outcome,
+    PendingRecord,
+    StoredFields,
+    TransferRow,
+    stored_fields,
+)
 from reelmint.money import MAX_AMOUNT, Asset
 
 R = TransferResult
@@ -41,70 +50,6 @@ K = TransferKind
 _NO_OVERDRAFT: Final = int(AccountFlags.NO_OVERDRAFT)
 _NO_CREDIT_BALANCE: Final = int(AccountFlags.NO_CREDIT_BALANCE)
 MAX_CODE_LENGTH: Final = 64
-
-# A stored transfer as the duplicate check needs it:
-# (debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked)
-StoredFields = tuple[str, str, int, str, str, str, int, str, int, bool]
-# What is already known about an id: its stored fields, or the code it was refused with.
-Known = StoredFields | TransferResult
-# A row for the transfers table:
-# (id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked, ts)
-TransferRow = tuple[str, str, str, int, str, str, str, int, str | None, int, bool, int]
-
-
-class AccountState:
-    """An account's totals while a batch is evaluated. Mutable on purpose, and private here.
-
-    For unconstrained accounts the adapters may start from zeros instead of the stored
-    totals: no rule reads them, and only the deltas are written back.
-    """
-
-    __slots__ = ("asset", "cp", "cpend", "dp", "dpend", "flags", "initial")
-
-    def __init__(
-        self, asset: str, flags: int, dp: int = 0, cp: int = 0, dpend: int = 0, cpend: int = 0
-    ) -> None:
-        self.asset = asset
-        self.flags = flags
-        self.dp, self.cp, self.dpend, self.cpend = dp, cp, dpend, cpend
-        self.initial = (dp, cp, dpend, cpend)
-
-    def delta(self) -> tuple[int, int, int, int]:
-        d0, c0, dp0, cp0 = self.initial
-        return (self.dp - d0, self.cp - c0, self.dpend - dp0, self.cpend - cp0)
-
-
-@dataclass(slots=True)
-class PendingRecord:
-    """A pending transfer as the rules need it; `state` changes as the batch goes."""
-
-    id: str
-    debit: str
-    credit: str
-    amount: int
-    asset: str
-    expires_at: int | None  # microseconds since the epoch; None never expires
-    state: PendingState = PendingState.PENDING
-    created: bool = False  # made by this batch (inserted rather than updated)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What a batch did: results in input order, and the writes that make it so."""
-
-    results: list[TransferResult] = field(default_factory=list)
-    rows: list[TransferRow] = field(default_factory=list)
-    rejections: list[tuple[str, str, int]] = field(default_factory=list)  # (id, code, ts)
-    pendings: dict[str, PendingRecord] = field(default_factory=dict)
-    expired: int = 0
-
-    def changed_pendings(self) -> list[PendingRecord]:
-        return [p for p in self.pendings.values() if p.created or p.state != PendingState.PENDING]
-
-
-def stored_fields(row: TransferRow) -> StoredFields:
-    _, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked, _ = row
-    return (debit, credit, amount, asset, code, ref, kind, pending_id or "", timeout, linked)
 
 
 def same_transfer(request: Transfer, stored: StoredFields) -> bool:
@@ -182,14 +127,15 @@ class _Batch:
         for entry in reversed(self.undo):
             target = entry[0]
             if isinstance(target, AccountState):
-                _, target.dp, target.cp, target.dpend, target.cpend = entry  # type: ignore[assignment]
+                account = cast(tuple[AccountState, int, int, int, int], entry)
+                _, target.dp, target.cp, target.dpend, target.cpend = account
             elif isinstance(target, PendingRecord):
-                target.state = entry[1]  # type: ignore[assignment]
+                target.state = cast(tuple[PendingRecord, PendingState], entry)[1]
             else:
-                row_id = entry[1]
+                row_id = cast(tuple[str, str], entry)[1]
                 self.out.rows.pop()
-                del self.known[row_id]  # type: ignore[arg-type]
-                self.pendings.pop(row_id, None)  # type: ignore[arg-type]
+                del self.known[row_id]
+                self.pendings.pop(row_id, None)
 
     # -- rules ------------------------------------------------------------------------
 
@@ -307,12 +253,12 @@ class _Batch:
     def expire_due(self) -> None:
         """Release every loaded pending transfer whose timeout has passed by `now`."""
         for p in self.pendings.values():
-            if p.state is PendingState.PENDING and p.expires_at is not None:
-                if p.expires_at <= self.now:
-                    self.move(self.accounts[p.debit], 0, 0, -p.amount, 0)
-                    self.move(self.accounts[p.credit], 0, 0, 0, -p.amount)
-                    p.state = PendingState.EXPIRED
-                    self.out.expired += 1
+            due = p.expires_at is not None and p.expires_at <= self.now
+            if p.state is PendingState.PENDING and due:
+                self.move(self.accounts[p.debit], 0, 0, -p.amount, 0)
+                self.move(self.accounts[p.credit], 0, 0, 0, -p.amount)
+                p.state = PendingState.EXPIRED
+                self.out.expired += 1
         self.undo.clear()
 
     # -- the batch ------------------------------------------------------------------------
@@ -387,8 +333,6 @@ def evaluate(
     """
     batch = _Batch(accounts, known, pendings, now)
     batch.expire_due()
-    from reelmint.ledger.fastpath import try_plain_batch
-
     fast = try_plain_batch(transfers, accounts, known, now)
     if fast is not None:
         fast.pendings, fast.expired = pendings, batch.out.expired

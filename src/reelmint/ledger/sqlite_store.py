@@ -76,7 +76,9 @@ class SqliteTx:
                 f"WHERE id {IN_LIST}",
                 json.dumps(pending_ids),
             ):
-                pendings[r[0]] = PendingRecord(*r[:6], state=PendingState(r[6]))
+                pendings[r[0]] = PendingRecord(
+                    r[0], r[1], r[2], r[3], r[4], r[5], PendingState(r[6])
+                )
         return totals, known, pendings
 
     def write(self, outcome: Outcome, deltas: list[Delta]) -> None:

@@ -128,11 +128,12 @@ class SqlLedger:
         return results
 
     def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that supports ON CONFLICT, in this engine's dialect."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
     def _load_meta(self, conn: sa.Connection, ids: list[str]) -> dict[str, Meta]:
         a = s.accounts

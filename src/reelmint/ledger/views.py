@@ -98,10 +98,8 @@ def verify_entries(
         )
         if got != want:
             problems.append(f"{account.id}: balance {got} but entries give {want}")
-    for row in trial_balance_rows(
-        (a.asset, *recomputed[a.id])
-        for a in accounts  # type: ignore[misc]
-    ):
-        if not row.balanced:
-            problems.append(f"{row.asset.value}: trial balance does not balance ({row})")
+    totals = [(a.asset, *recomputed[a.id]) for a in accounts]
+    for total in trial_balance_rows(totals):  # type: ignore[arg-type]
+        if not total.balanced:
+            problems.append(f"{total.asset.value}: trial balance does not balance ({total})")
     return problems

@@ -1,0 +1,142 @@
+"""The `reelmint` command: assembles each domain's sub-app with demo and db.
+
+Errors a person can fix (bad input, a database behind the code) print one line on
+stderr and exit with code 2, having written nothing. Everything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from reelmint.ledger.commands import app as books_app
+from reelmint.ledger.commands import trial_balance_table
+from reelmint.ledger.model import LedgerError
+from reelmint.money import MoneyError, format_amount
+from reelmint.platform import Platform, SchemaNotReady
+from reelmint.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="reelmint: the monetization engine for short-video and live platforms.\n\n"
+    "Start with `reelmint demo`. Settings come from REELMINT_* environment variables and an "
+    "optional reelmint.toml; --database-url overrides the database "
+    "(default: SQLite in $REELMINT_HOME, else ./.reelmint/).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(books_app, name="books")
+console = Console()
+
+
+class _State:
+    """What the root callback learned; sub-commands open the platform lazily."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+        self.platform: Platform | None = None
+
+    def settings(self) -> Settings:
+        overrides = {"database_url": self.database_url} if self.database_url else {}
+        return load_settings(**overrides)
+
+    def open(self, *, migrate: bool = False) -> Platform:
+        if self.platform is None:
+            self.platform = Platform.open(self.settings(), migrate=migrate)
+        return self.platform
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL, e.g. postgresql://user@host/db or sqlite:///books.db",
+            envvar="REELMINT_DATABASE_URL",
+        ),
+    ] = None,
+) -> None:
+    state = _State(database_url)
+    ctx.obj = lambda: state.open().ledger
+    ctx.meta["state"] = state
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the schema to the newest revision. Safe to run again."""
+    state: _State = ctx.meta["state"]
+    state.open(migrate=True)
+    console.print(f"schema up to date at {state.settings().database_url}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option(help="simulated start time (ISO 8601, UTC)")] = (
+        "2026-11-01T12:00:00"
+    ),
+) -> None:
+    """Run a scripted day through the books: buy coins, send a gift, cash out.
+
+    Prints the balances and the trial balance. Runs on the embedded SQLite database
+    unless --database-url says otherwise; running it again changes nothing (every
+    transfer id is an idempotency key).
+    """
+    from reelmint.demo import ACCOUNTS, run_demo
+
+    state: _State = ctx.meta["state"]
+    platform = state.open(migrate=True)
+    moment = datetime.fromisoformat(start).replace(tzinfo=UTC)
+    figures = run_demo(platform.ledger, platform.settings.economics, moment)
+    console.print(
+        f"[bold]Alice buys {figures.coins:,} coins for "
+        f"{format_amount(ACCOUNTS[0].asset, figures.price)}, sends a "
+        f"{figures.gift_coins}-coin gift; Bob cashes out "
+        f"{figures.diamonds:,} diamonds after the hold.[/bold]"
+    )
+    balances = platform.ledger.balances([a.id for a in ACCOUNTS])
+    table = Table(title="balances (credits - debits)")
+    table.add_column("account")
+    table.add_column("posted", justify="right")
+    for account in ACCOUNTS:
+        found = balances[account.id]
+        table.add_row(account.id, format_amount(found.asset, found.posted, exact=True))
+    console.print(table)
+    console.print(trial_balance_table(platform.ledger.trial_balance()))
+    console.print(f"books at {platform.settings.database_url}")
+
+
+def main() -> None:
+    """Console entry point: maps fixable errors to one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        typer.echo(f"reelmint: error: bad setting {where}: {first['msg']}", err=True)
+        sys.exit(2)
+    except (LedgerError, MoneyError, SchemaNotReady, ValueError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        typer.echo(f"reelmint: error: {message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

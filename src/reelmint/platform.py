@@ -1,0 +1,49 @@
+"""The composition root: builds the engine, the books and (later) every engine once.
+
+Entry points (CLI, API, simulator) call `Platform.open(settings)` and hand the result
+down. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from reelmint.db.engine import make_engine
+from reelmint.db.migrate import current_revision, head_revision, upgrade
+from reelmint.ledger.sql import open_sql_ledger
+from reelmint.ledger.store import SqlLedger
+from reelmint.settings import Settings
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is behind the code; `reelmint db upgrade` brings it up to date."""
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    ledger: SqlLedger
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = False) -> Platform:
+        """Connect to `settings.database_url`; with `migrate`, bring the schema up first.
+
+        Without `migrate`, a database behind the code is refused with SchemaNotReady
+        rather than half-working.
+        """
+        engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        if migrate:
+            upgrade(engine)
+        elif current_revision(engine) != head_revision():
+            engine.dispose()
+            raise SchemaNotReady(
+                f"the database at {settings.database_url} is not at the current schema; "
+                "run `reelmint db upgrade` first"
+            )
+        return cls(settings, engine, open_sql_ledger(engine, shards=settings.balance_shards))
+
+    def close(self) -> None:
+        self.engine.dispose()
