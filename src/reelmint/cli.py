@@ -11,7 +11,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -117,25 +116,23 @@ def demo(
 
 
 def main() -> None:
-    """Console entry point: maps fixable errors to one line on stderr and exit code 2."""
+    """Console entry point: maps fixable errors to one line on stderr and exit code 2.
+
+    Usage errors (a bad option or value) are Typer's own, and also exit with code 2.
+    """
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
-        sys.exit(130)
+        app()
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
-        typer.echo(f"reelmint: error: bad setting {where}: {first['msg']}", err=True)
-        sys.exit(2)
+        _fail(f"bad setting {where}: {first['msg']}")
     except (LedgerError, MoneyError, SchemaNotReady, ValueError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        typer.echo(f"reelmint: error: {message}", err=True)
-        sys.exit(2)
+        _fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"reelmint: error: {message}", err=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

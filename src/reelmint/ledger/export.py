@@ -13,11 +13,12 @@ Account names. An id `<kind>:<owner>:<purpose>` becomes `<Root>:<Kind>:<Owner>:<
   Expenses; cash/bank/clearing/receivable(s) -> Assets; payable(s)/escrow -> Liabilities;
   equity/treasury/capital -> Equity. Any other platform account is Equity, the
   platform's own working accounts (the default).
-- Parts. `_` and `.` become `-`, the first letter is capitalised and a leading dash gets
-  an `X`. Ids whose parts all match `[a-z0-9][A-Za-z0-9-]*` map one-to-one and read back
-  by lower-casing each part's first letter; any other id gets `-h` and 8 hex digits of
-  its SHA-256 on its last part, so that no two ids share a name (`export_names`). Every
-  `open`/`account` directive carries the exact id as `ledger_id` metadata.
+- Parts. `_`, `.` (and anything else a name cannot hold) become `-`, the first letter is
+  capitalised and a leading dash gets an `X`. Ids whose parts all match
+  `[a-z0-9][A-Za-z0-9-]*` map one-to-one and read back by lower-casing each part's first
+  letter; any other id gets `-h` and 8 hex digits of its SHA-256 on its last part, so
+  that no two ids share a name (see `export_names`). Every `open`/`account` directive
+  carries the exact id as `ledger_id` metadata.
 
     user:42:coins            -> Liabilities:User:42:Coins
     platform:revenue:ads     -> Income:Platform:Revenue:Ads
@@ -147,15 +148,16 @@ class Entry:
 
 
 def stored_transfers(ledger: Ledger, page_size: int = PAGE_SIZE) -> Iterator[StoredTransfer]:
-    """Every stored transfer in seq order, read `page_size` at a time."""
+    """Every stored transfer in seq order, read `page_size` at a time.
+
+    Stops at the first empty page rather than a short one, so that an adapter that
+    returns fewer rows than asked loses none.
+    """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     after = 0
-    while True:
-        page = ledger.transfers(after=after, limit=page_size)
+    while page := ledger.transfers(after=after, limit=page_size):
         yield from page
-        if len(page) < page_size:
-            return
         after = page[-1].seq
 
 

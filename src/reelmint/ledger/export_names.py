@@ -38,6 +38,7 @@ _PLATFORM_ROOTS: Final = {
 }
 _PLATFORM_DEFAULT: Final = "Equity"
 _CANONICAL_PART: Final = re.compile(r"[a-z0-9][A-Za-z0-9-]*")
+_NOT_IN_NAMES: Final = re.compile(r"[^A-Za-z0-9-]")
 
 
 def account_root(account_id: str) -> str:
@@ -61,8 +62,8 @@ def account_name(account_id: str) -> str:
 
 
 def _name_part(part: str) -> str:
-    text = part.replace("_", "-").replace(".", "-")
-    return "X" + text if text.startswith("-") else text[:1].upper() + text[1:]
+    text = _NOT_IN_NAMES.sub("-", part)  # `_` and `.`, or anything an id should not hold
+    return "X" + text if text[:1] in ("", "-") else text[:1].upper() + text[1:]
 
 
 def holding_account(asset: Asset) -> str:
