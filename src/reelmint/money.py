@@ -142,6 +142,11 @@ class Amount:
         return format_amount(self.asset, self.minor)
 
 
+_ROUNDINGS: Final = frozenset(
+    {ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING, ROUND_DOWN}
+)
+
+
 def round_ratio(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> int:
     """Round an exact ratio to an integer, in pure integer arithmetic.
 
@@ -151,6 +156,8 @@ def round_ratio(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> int:
     >>> round_ratio(Fraction(5, 2)), round_ratio(Fraction(7, 2)), round_ratio(Fraction(-5, 2))
     (2, 4, -2)
     """
+    if rounding not in _ROUNDINGS:
+        raise MoneyError(f"unsupported rounding mode {rounding!r}")
     floor, rem = divmod(value.numerator, value.denominator)
     if rem == 0 or rounding == ROUND_FLOOR:
         return floor
@@ -163,9 +170,7 @@ def round_ratio(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> int:
         return floor + (1 if twice > value.denominator else 0)
     if rounding == ROUND_HALF_EVEN:
         return floor + (floor % 2)
-    if rounding == ROUND_HALF_UP:
-        return floor + (0 if floor < 0 else 1)
-    raise MoneyError(f"unsupported rounding mode {rounding!r}")
+    return floor + (0 if floor < 0 else 1)  # ROUND_HALF_UP: half away from zero
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
@@ -258,6 +263,9 @@ def parse_amount(
             + (" (whole units only)" if places == 0 else "")
         )
     digits = number.group("int").replace(",", "")
+    if len(digits.lstrip("0")) > len(str(MAX_AMOUNT)):
+        # Checked before int(): Python refuses to convert over 4,300 digits at all.
+        raise MoneyError(f"amount {text!r} is beyond the supported range")
     minor = int(digits) * asset.unit + int((frac + "0" * asset.scale)[: asset.scale] or "0")
     if number.group("sign") == "-":
         minor = -minor

@@ -76,14 +76,10 @@ def test_refused_id_stays_refused_even_when_funds_arrive(books: Ledger, now: dat
 
 def test_retry_is_exists_and_changed_retry_is_refused(books: Ledger, now: datetime) -> None:
     later = now + timedelta(seconds=5)
-    results = books.post(
-        [coins("t1", WALLET, CREATOR, 3), coins("t1", WALLET, CREATOR, 3)], now
-    )
+    results = books.post([coins("t1", WALLET, CREATOR, 3), coins("t1", WALLET, CREATOR, 3)], now)
     assert results == [R.OK, R.EXISTS]
     assert books.post([coins("t1", WALLET, CREATOR, 3)], later) == [R.EXISTS]
-    assert books.post([coins("t1", WALLET, CREATOR, 4)], later) == [
-        R.EXISTS_WITH_DIFFERENT_FIELDS
-    ]
+    assert books.post([coins("t1", WALLET, CREATOR, 4)], later) == [R.EXISTS_WITH_DIFFERENT_FIELDS]
     assert books.balance(WALLET).posted == 7
 
 
@@ -184,3 +180,8 @@ def test_balance_at_a_point_in_time(books: Ledger, now: datetime) -> None:
     assert books.balance(WALLET, at=later).posted == 6
     with pytest.raises(LedgerError):
         books.balance("user:404:coins")
+
+
+def test_account_id_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(LedgerError):
+        Account("user:1:coins\n", Asset.COIN)

@@ -60,7 +60,7 @@ class Account:
 
 
 def check_account_id(account_id: str) -> None:
-    if len(account_id) > MAX_ID_LENGTH or not ACCOUNT_ID.match(account_id):
+    if len(account_id) > MAX_ID_LENGTH or not ACCOUNT_ID.fullmatch(account_id):
         raise LedgerError(
             f"bad account id {account_id!r}: use '<kind>:<owner>:<purpose>' "
             "with letters, digits, '_', '-' or '.' in each part"

@@ -1,0 +1,11 @@
+"""Benchmarks: `python -m benchmarks [--quick] [--only NAME]` (or `make bench`).
+
+Each benchmark is a module here with a `NAME`, a `run(quick=..., pg_url=...)` that
+returns its JSON payload, and the shared plumbing in `harness`. Results land in
+`benchmarks/results/<name>.json`, one file per benchmark, overwritten on each run.
+"""
+
+# Benchmark name -> module, imported only when it runs (no work at import time).
+BENCHMARKS = {
+    "ledger_throughput": "benchmarks.ledger_throughput",
+}
