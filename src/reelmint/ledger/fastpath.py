@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from reelmint.ledger.model import (
+    MAX_BALANCE,
     MAX_ID_LENGTH,
     AccountFlags,
     Transfer,
@@ -39,6 +40,7 @@ _MAX_CODE = 64
 # Column sums run in int64: batches whose amounts or balances could overflow it go the
 # exact (Python integer) way instead.
 _SAFE = 2**61
+_ROOM = MAX_BALANCE - _SAFE  # a balance at most this far can take a whole batch
 _POSTED = TransferKind.POSTED
 _ASSET_CODE = {asset: asset.value for asset in Asset}
 _get_id = attrgetter("id")
@@ -58,6 +60,8 @@ def try_plain_batch(
     now: int,
 ) -> Outcome | None:
     """All-ok outcome for a plain batch, applied to `accounts`; None to use the full rules."""
+    if not transfers:
+        return None  # an empty batch may still have pendings to expire: the rules do that
     ids = list(map(_get_id, transfers))
     if not _plain_shape(transfers, ids, known):
         return None
@@ -75,6 +79,8 @@ def try_plain_batch(
     if int(amount.max()) * len(amounts) > _SAFE:
         return None
     states = [accounts[n] for n in names]
+    if any(max(s.dp + s.dpend, s.cp + s.cpend) > _ROOM for s in states):
+        return None  # the batch could overflow a balance: the rules refuse it exactly
     if not _never_below_zero(states, d_idx, c_idx, amount):
         return None
     _apply_totals(states, d_idx, c_idx, amount)

@@ -21,6 +21,9 @@ from reelmint.money import Asset
 
 ACCOUNT_ID: Final = re.compile(r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9_.-]+){1,6}$")
 MAX_ID_LENGTH: Final = 200
+# What one stored balance column holds (a signed 64-bit integer). A transfer that would
+# carry an account's posted plus pending debits (or credits) past it is refused.
+MAX_BALANCE: Final = 2**63 - 1
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -163,7 +166,6 @@ class TransferResult(enum.StrEnum):
     TIMEOUT_RESERVED_FOR_PENDING = "timeout_reserved_for_pending"
     TIMEOUT_INVALID = "timeout_invalid"
     PENDING_TRANSFER_NOT_FOUND = "pending_transfer_not_found"
-    PENDING_TRANSFER_NOT_PENDING = "pending_transfer_not_pending"
     PENDING_TRANSFER_ALREADY_POSTED = "pending_transfer_already_posted"
     PENDING_TRANSFER_ALREADY_VOIDED = "pending_transfer_already_voided"
     PENDING_TRANSFER_EXPIRED = "pending_transfer_expired"
@@ -172,6 +174,8 @@ class TransferResult(enum.StrEnum):
     EXCEEDS_PENDING_TRANSFER_AMOUNT = "exceeds_pending_transfer_amount"
     VOID_AMOUNT_MUST_MATCH = "void_amount_must_match"
     KIND_INVALID = "kind_invalid"
+    OVERFLOWS_DEBITS = "overflows_debits"
+    OVERFLOWS_CREDITS = "overflows_credits"
 
     @property
     def succeeded(self) -> bool:

@@ -23,7 +23,8 @@ from psycopg import errors
 
 from reelmint.ledger.model import PendingState, TransferResult
 from reelmint.ledger.rules import Known, Outcome, PendingRecord
-from reelmint.ledger.store import NEVER, Delta, LookUp, Meta, SqlLedger
+from reelmint.ledger.schema import REFUSED
+from reelmint.ledger.store import NEVER, Delta, LookUp, Meta, SqlLedger, refusal_rows
 
 LOOK_UP = """
 SELECT 'a', id, asset, '', flags, shards FROM ledger_accounts WHERE id = ANY(%(accounts)s::text[])
@@ -44,11 +45,8 @@ ORDER BY b.account_id, b.shard FOR UPDATE OF b
 """
 
 KNOWN = """
-SELECT id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked, false
+SELECT id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked
 FROM ledger_transfers WHERE id = ANY(%(ids)s::text[])
-UNION ALL
-SELECT id, '', '', 0, '', code, '', 0, '', 0, false, true
-FROM ledger_rejections WHERE id = ANY(%(ids)s::text[])
 """
 
 LOCK_PENDINGS = """
@@ -56,20 +54,29 @@ SELECT id, debit, credit, amount, asset, expires_at, state FROM ledger_pendings
 WHERE id = ANY(%s::text[]) ORDER BY id FOR UPDATE
 """
 
-# Rows are sorted by id before binding: two batches holding the same new ids then wait
-# on each other's unique-index entries in one order, never in a cycle.
+# Accepted and refused ids go into one table (see schema.py) in one statement. Two rules
+# shape it:
+# - `seq` follows the batch (a statement's running balance depends on it), so sequence
+#   numbers are drawn in input order: PostgreSQL evaluates volatile output expressions
+#   after the ORDER BY sort;
+# - rows are inserted sorted by id, so two batches holding the same new ids wait on each
+#   other's unique-index entries in one order, never in a cycle; the loser gets a unique
+#   violation and the ledger retries.
 WRITE = """
-WITH t AS (
-  INSERT INTO ledger_transfers (id, debit, credit, amount, asset, code, ref, kind,
-                                pending_id, timeout, linked, ts)
-  SELECT * FROM unnest(%(t_id)s::text[], %(t_debit)s::text[], %(t_credit)s::text[],
+WITH o AS MATERIALIZED (
+  SELECT nextval('ledger_transfers_seq_seq') AS seq, u.*
+  FROM unnest(%(t_id)s::text[], %(t_debit)s::text[], %(t_credit)s::text[],
     %(t_amount)s::bigint[], %(t_asset)s::text[], %(t_code)s::text[], %(t_ref)s::text[],
     %(t_kind)s::smallint[], %(t_pending)s::text[], %(t_timeout)s::bigint[],
-    %(t_linked)s::bool[], %(t_ts)s::bigint[])
-), r AS (
-  INSERT INTO ledger_rejections (id, code, ts)
-  SELECT * FROM unnest(%(r_id)s::text[], %(r_code)s::text[], %(r_ts)s::bigint[])
-  ON CONFLICT (id) DO NOTHING
+    %(t_linked)s::bool[], %(t_ts)s::bigint[]) WITH ORDINALITY
+    AS u(id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked, ts, n)
+  ORDER BY u.n
+), t AS (
+  INSERT INTO ledger_transfers (seq, id, debit, credit, amount, asset, code, ref, kind,
+                                pending_id, timeout, linked, ts)
+  SELECT seq, id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout,
+         linked, ts
+  FROM o ORDER BY id
 ), p AS (
   INSERT INTO ledger_pendings (id, debit, credit, amount, asset, expires_at, state)
   SELECT * FROM unnest(%(p_id)s::text[], %(p_debit)s::text[], %(p_credit)s::text[],
@@ -126,7 +133,7 @@ class PostgresTx:
         totals = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
         known: dict[str, Known] = {
             r[0]: TransferResult(r[5])
-            if r[11]
+            if r[7] == REFUSED
             else (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "", r[9], r[10])
             for r in conn.execute(KNOWN, {"ids": ids}).fetchall()
         }
@@ -141,8 +148,7 @@ class PostgresTx:
     def write(self, outcome: Outcome, deltas: list[Delta]) -> None:
         changed = sorted(outcome.changed_pendings(), key=lambda p: p.id)
         params = {
-            **_columns("t", _T_COLS, sorted(outcome.rows)),
-            **_columns("r", ("id", "code", "ts"), sorted(outcome.rejections)),
+            **_columns("t", _T_COLS, [*outcome.rows, *refusal_rows(outcome)]),
             **_columns("p", _P_COLS, [(p.id, p.debit, p.credit, p.amount, p.asset,
                                        p.expires_at, int(p.state)) for p in changed]),
             **_columns("b", _B_COLS, deltas),

@@ -26,6 +26,7 @@ from typing import Final, cast
 
 from reelmint.ledger.fastpath import try_plain_batch
 from reelmint.ledger.model import (
+    MAX_BALANCE,
     MAX_ID_LENGTH,
     AccountFlags,
     PendingState,
@@ -185,6 +186,10 @@ class _Batch:
             return R.EXCEEDS_CREDITS
         if cr.flags & _NO_CREDIT_BALANCE and cr.cp + cr.cpend + amount > cr.dp:
             return R.EXCEEDS_DEBITS
+        if dr.dp + dr.dpend + amount > MAX_BALANCE:
+            return R.OVERFLOWS_DEBITS
+        if cr.cp + cr.cpend + amount > MAX_BALANCE:
+            return R.OVERFLOWS_CREDITS
         ts = self.now if t.timestamp is None else to_micros(t.timestamp)
         if pending:
             self.move(dr, 0, 0, amount, 0)

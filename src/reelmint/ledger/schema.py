@@ -7,6 +7,9 @@
   account's shards and readers sum them. Constrained accounts keep a single row, locked.
 - Transfers carry no foreign keys: the rules have already checked every account, and a
   foreign-key probe per inserted row would cost a third of a batch's time.
+- Refusals are rows of `ledger_transfers` too, of kind `REFUSED` with the refusal code in
+  `code` and the other fields blank: accepted and refused ids then share one unique index,
+  so two writers deciding one id differently cannot both commit (migration 0002).
 - Times are microseconds since the epoch (UTC) in BIGINT columns: exact, compact, and
   the same on SQLite and PostgreSQL.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+REFUSED = -1  # the kind of a refusal row; never a `TransferKind`
 
 # A rowid alias on SQLite, a bigint identity on PostgreSQL.
 SEQ_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -58,14 +63,6 @@ transfers = sa.Table(
     sa.Column("ts", sa.BigInteger, nullable=False),
     sa.Index("ix_ledger_transfers_debit", "debit", "seq"),
     sa.Index("ix_ledger_transfers_credit", "credit", "seq"),
-)
-
-rejections = sa.Table(
-    "ledger_rejections",
-    metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("code", sa.Text, nullable=False),
-    sa.Column("ts", sa.BigInteger, nullable=False),
 )
 
 pendings = sa.Table(

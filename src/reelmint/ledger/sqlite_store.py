@@ -13,7 +13,8 @@ from typing import Any
 
 from reelmint.ledger.model import PendingState, TransferResult
 from reelmint.ledger.rules import Known, Outcome, PendingRecord
-from reelmint.ledger.store import NEVER, Delta, LookUp, Meta, SqlLedger
+from reelmint.ledger.schema import REFUSED
+from reelmint.ledger.store import NEVER, Delta, LookUp, Meta, SqlLedger, refusal_rows
 
 IN_LIST = "IN (SELECT value FROM json_each(?))"
 
@@ -57,18 +58,16 @@ class SqliteTx:
                 json.dumps(keys),
             )
             totals = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
-        id_list = json.dumps(ids)
         known: dict[str, Known] = {
-            r[0]: (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "", r[9], bool(r[10]))
+            r[0]: TransferResult(r[5])
+            if r[7] == REFUSED
+            else (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "", r[9], bool(r[10]))
             for r in self._rows(
                 "SELECT id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, "
                 f"linked FROM ledger_transfers WHERE id {IN_LIST}",
-                id_list,
+                json.dumps(ids),
             )
         }
-        for rid, code in self._rows(f"SELECT id, code FROM ledger_rejections WHERE id {IN_LIST}",
-                                    id_list):  # fmt: skip
-            known[rid] = TransferResult(code)
         pendings = {}
         if pending_ids:
             for r in self._rows(
@@ -83,17 +82,12 @@ class SqliteTx:
 
     def write(self, outcome: Outcome, deltas: list[Delta]) -> None:
         cur = self.cur
-        if outcome.rows:
+        rows = [*outcome.rows, *refusal_rows(outcome)]
+        if rows:
             cur.executemany(
                 "INSERT INTO ledger_transfers (id, debit, credit, amount, asset, code, ref, kind, "
                 "pending_id, timeout, linked, ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                outcome.rows,
-            )
-        if outcome.rejections:
-            cur.executemany(
-                "INSERT INTO ledger_rejections (id, code, ts) VALUES (?,?,?) "
-                "ON CONFLICT(id) DO NOTHING",
-                outcome.rejections,
+                rows,
             )
         changed = outcome.changed_pendings()
         if changed:

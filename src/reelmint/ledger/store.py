@@ -47,6 +47,7 @@ from reelmint.ledger.rules import (
     Known,
     Outcome,
     PendingRecord,
+    TransferRow,
     evaluate,
     referenced_accounts,
     referenced_pendings,
@@ -104,7 +105,10 @@ class SqlLedger:
         ids = sorted({a.id for a in accounts})
         with self.engine.begin() as conn:
             before = self._load_meta(conn, ids)
-            fresh = {a.id: a for a in accounts if a.id not in before}
+            fresh: dict[str, Account] = {}
+            for a in accounts:  # the first of one id's openings is the one that counts
+                if a.id not in before:
+                    fresh.setdefault(a.id, a)
             if fresh:
                 rows = [
                     {"id": a.id, "asset": a.asset.value, "flags": int(a.flags),
@@ -143,8 +147,7 @@ class SqlLedger:
         return found
 
     def post(self, transfers: Sequence[Transfer], now: datetime) -> list[TransferResult]:
-        if not transfers:
-            return []
+        # An empty batch still runs: it expires the pending transfers due by `now`.
         now_us = to_micros(now)
         attempts = 8
         for attempt in range(attempts):
@@ -163,7 +166,7 @@ class SqlLedger:
         names = referenced_accounts(transfers)
         pending_ids = sorted(referenced_pendings(transfers))
         missing = sorted(n for n in names if n not in self._meta)
-        meta, pending_accounts, due = self._look_up(tx, missing, pending_ids, now)
+        meta, pending_accounts, due = self._look_up(tx, transfers, missing, pending_ids, now)
         self._meta.update(meta)
         for debit, credit in pending_accounts.values():
             names.update((debit, credit))
@@ -190,10 +193,17 @@ class SqlLedger:
                 self._next_due = min(self._next_due, p.expires_at)
         return outcome.results
 
-    def _look_up(self, tx: WriteTx, missing: list[str], pending_ids: list[str], now: int) -> Any:
+    def _look_up(
+        self,
+        tx: WriteTx,
+        transfers: Sequence[Transfer],
+        missing: list[str],
+        pending_ids: list[str],
+        now: int,
+    ) -> Any:
         self._since_look_up += 1
         idle = now < self._next_due and self._since_look_up < LOOK_UP_EVERY
-        if idle and not missing and not pending_ids:
+        if idle and not missing and not pending_ids and transfers:
             return {}, {}, []
         meta, accounts, due, next_due = tx.look_up(missing, pending_ids, now)
         # With more due than one batch expires, the next batch must look again.
@@ -280,7 +290,8 @@ class SqlLedger:
         return statement_lines(account_id, self._posted_rows(account_id), after, limit)
 
     def transfers(self, after: int = 0, limit: int | None = None) -> list[StoredTransfer]:
-        query = sa.select(s.transfers).where(s.transfers.c.seq > after).order_by(s.transfers.c.seq)
+        t = s.transfers
+        query = sa.select(t).where(t.c.seq > after, t.c.kind != s.REFUSED).order_by(t.c.seq)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -309,6 +320,15 @@ class SqlLedger:
         return verify_entries(
             self.accounts(), self.balances(), self.transfers(), self.pending_states()
         )
+
+
+def refusal_rows(outcome: Outcome) -> list[TransferRow]:
+    """The batch's refusals as `ledger_transfers` rows (see schema.py): blank but for the id,
+    the refusal code and the time."""
+    return [
+        (rid, "", "", 0, "", code, "", s.REFUSED, None, 0, False, ts)
+        for rid, code, ts in outcome.rejections
+    ]
 
 
 def _stored(row: Any) -> StoredTransfer:
