@@ -55,6 +55,9 @@ TARGETS = (
     Target("SQLite batch 10,000", 200_000, "sqlite", 10_000, "uniform", 1),
     Target("PostgreSQL batch 10,000", 50_000, "postgres", 10_000, "uniform", 1),
     Target("PostgreSQL one transfer per commit", 1_500, "postgres", 1, None, 1),
+    # The same commits from 4 writers, the shape of API traffic: many clients, one
+    # transfer each. Reported beside the single writer, not instead of it.
+    Target("PostgreSQL one transfer per commit, 4 writers", 1_500, "postgres", 1, None, 4),
     Target("hot account, batched", 20_000, None, 10_000, "hot", None),
 )
 
@@ -79,7 +82,7 @@ class Case:
 def plan(quick: bool = False) -> list[Case]:
     """Every case; `quick` shrinks the number of batches about tenfold (at least one)."""
     single = {1: 2_000, 100: 200, 10_000: 20}  # batches per case
-    concurrent = {100: 100, 10_000: 5}  # batches per writer, 4 writers
+    concurrent = {1: 500, 100: 100, 10_000: 5}  # batches per writer, 4 writers
 
     def n(batches: int) -> int:
         return max(1, batches // 10) if quick else batches

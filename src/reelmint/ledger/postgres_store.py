@@ -38,14 +38,25 @@ SELECT 'n', '', '', '', 0, min(expires_at) FROM ledger_pendings
 WHERE state = 0 AND expires_at > %(now)s
 """
 
-LOCK = """
-SELECT b.account_id, b.dp, b.cp, b.dpend, b.cpend FROM ledger_balances b
-JOIN unnest(%s::text[], %s::int[]) AS k(a, s) ON b.account_id = k.a AND b.shard = k.s
-ORDER BY b.account_id, b.shard FOR UPDATE OF b
-"""
-
-KNOWN = """
-SELECT id, debit, credit, amount, asset, code, ref, kind, pending_id, timeout, linked
+# Phase 2 in one round trip: lock the balance rows, in order, and read what the books
+# hold for the batch's ids. The id look-up shares the statement's snapshot, taken before
+# any lock wait, so it can miss an id that the writer we waited for has just committed;
+# then our insert meets that id in the unique index and the batch is retried, and the
+# retry sees it. Balance rows come back as their newest versions (FOR UPDATE re-reads).
+# Both kinds of row share one shape: balances carry their totals in n1..n4; transfers
+# their amount in n1 and timeout in n2.
+LOCK_AND_KNOWN = """
+WITH locked AS (
+  SELECT b.account_id, b.dp, b.cp, b.dpend, b.cpend FROM ledger_balances b
+  JOIN unnest(%(keys_a)s::text[], %(keys_s)s::int[]) AS k(a, s)
+    ON b.account_id = k.a AND b.shard = k.s
+  ORDER BY b.account_id, b.shard FOR UPDATE OF b
+)
+SELECT true, account_id, '', '', '', '', '', 0::smallint, ''::text, false, dp, cp, dpend, cpend
+FROM locked
+UNION ALL
+SELECT false, id, debit, credit, asset, code, ref, kind, pending_id, linked, amount, timeout,
+       0, 0
 FROM ledger_transfers WHERE id = ANY(%(ids)s::text[])
 """
 
@@ -129,14 +140,31 @@ class PostgresTx:
         self, keys: list[tuple[str, int]], ids: list[str], pending_ids: list[str]
     ) -> tuple[dict[str, tuple[int, int, int, int]], dict[str, Known], dict[str, PendingRecord]]:
         conn = self.conn
-        rows = conn.execute(LOCK, ([k[0] for k in keys], [k[1] for k in keys])).fetchall()
-        totals = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
-        known: dict[str, Known] = {
-            r[0]: TransferResult(r[5])
-            if r[7] == REFUSED
-            else (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "", r[9], r[10])
-            for r in conn.execute(KNOWN, {"ids": ids}).fetchall()
-        }
+        params = {"keys_a": [k[0] for k in keys], "keys_s": [k[1] for k in keys], "ids": ids}
+        totals: dict[str, tuple[int, int, int, int]] = {}
+        known: dict[str, Known] = {}
+        for (
+            balance,
+            rid,
+            dr,
+            cr,
+            asset,
+            code,
+            ref,
+            kind,
+            pid,
+            linked,
+            n1,
+            n2,
+            n3,
+            n4,
+        ) in conn.execute(LOCK_AND_KNOWN, params).fetchall():
+            if balance:
+                totals[rid] = (n1, n2, n3, n4)
+            elif kind == REFUSED:
+                known[rid] = TransferResult(code)
+            else:
+                known[rid] = (dr, cr, n1, asset, code, ref, kind, pid or "", n2, linked)
         pendings: dict[str, PendingRecord] = {}
         if pending_ids:
             for r in conn.execute(LOCK_PENDINGS, (pending_ids,)).fetchall():
