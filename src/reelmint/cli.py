@@ -20,6 +20,7 @@ from reelmint.ledger.commands import app as books_app
 from reelmint.ledger.commands import trial_balance_table
 from reelmint.ledger.model import LedgerError
 from reelmint.money import MoneyError, format_amount
+from reelmint.parties.commands import app as keys_app
 from reelmint.platform import Platform, SchemaNotReady
 from reelmint.settings import Settings, load_settings
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(books_app, name="books")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -67,6 +69,7 @@ def root(
 ) -> None:
     state = _State(database_url)
     ctx.obj = lambda: state.open().ledger
+    ctx.meta["engine"] = lambda: state.open(migrate=True).engine
     ctx.meta["state"] = state
 
 
@@ -113,6 +116,38 @@ def demo(
     console.print(table)
     console.print(trial_balance_table(platform.ledger.trial_balance()))
     console.print(f"books at {platform.settings.database_url}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="address to listen on [api.host]")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [api.port]")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes [api.workers]")] = None,
+) -> None:
+    """Serve the REST API (FastAPI on Uvicorn) over the configured database.
+
+    The schema is brought up to date first. Every request needs an API key: make the
+    first one with `reelmint keys create --role admin`. The OpenAPI schema is at
+    /openapi.json and the docs at /docs; request logs are JSON lines on stderr.
+
+    Example: reelmint --database-url postgresql://postgres@127.0.0.1/test serve --port 8080
+    """
+    import os
+
+    import uvicorn
+
+    state: _State = ctx.meta["state"]
+    platform = state.open(migrate=True)
+    api = platform.settings.api
+    platform.close()
+    # The workers build their own platform from the environment: hand the URL down.
+    os.environ["REELMINT_DATABASE_URL"] = platform.settings.database_url
+    uvicorn.run(
+        "reelmint.api.app:app_from_env", factory=True, host=host or api.host,
+        port=port or api.port, workers=workers or api.workers, access_log=False,
+        log_level=api.log_level,
+    )  # fmt: skip
 
 
 def main() -> None:

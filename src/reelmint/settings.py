@@ -139,6 +139,21 @@ class Economics(_Section):
     engagement: EngagementSettings = EngagementSettings()
 
 
+class ApiSettings(_Section):
+    """`reelmint serve`: where it listens and how it treats each key."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="Uvicorn worker processes")
+    rate_limit_per_s: int = Field(
+        100, ge=0, description="requests per second per key, on average (0: no limit)"
+    )
+    rate_limit_burst: int = Field(200, ge=1, description="requests per key at once")
+    idempotency_ttl_s: int = Field(86_400, ge=60, description="how long responses are kept")
+    key_cache_s: int = Field(5, ge=0, description="how long a checked key is trusted")
+    log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
+
+
 def default_home() -> Path:
     """The data directory: `$REELMINT_HOME` if set, else `./.reelmint/`."""
     return Path(os.environ.get("REELMINT_HOME") or ".reelmint")
@@ -162,6 +177,7 @@ class Settings(BaseSettings):
         8, ge=1, le=64, description="balance rows per unconstrained account (hot-account relief)"
     )
     economics: Economics = Economics()
+    api: ApiSettings = ApiSettings()
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> Settings:

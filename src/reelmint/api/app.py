@@ -1,0 +1,162 @@
+"""The app factory: one FastAPI app over one `Platform`, with every router mounted.
+
+`create_app(platform)` builds it (tests and `reelmint serve` both call it);
+`app_from_env()` is the factory Uvicorn's workers call, reading settings from the
+environment that `reelmint serve` set up.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException
+
+from reelmint.api import books, keys
+from reelmint.api.observe import Metrics, Observe
+from reelmint.http import problems
+from reelmint.http.auth import Authenticator
+from reelmint.http.idempotency import IdempotencyStore
+from reelmint.http.problems import MEDIA_TYPE, Problem, ProblemDetails
+from reelmint.http.ratelimit import RateLimiter
+from reelmint.ledger.model import LedgerError
+from reelmint.parties.model import PartyError
+from reelmint.parties.store import PartyStore
+from reelmint.platform import Platform
+
+log = logging.getLogger("reelmint.http")
+
+
+def create_app(platform: Platform) -> FastAPI:
+    api = platform.settings.api
+    app = FastAPI(
+        title="reelmint",
+        version="0.1.0",
+        description="The books and parties of a short-video platform. Authenticate with "
+        "`Authorization: Bearer <API key>`; errors are RFC 9457 problem details.",
+    )
+    metrics = Metrics()
+    parties = PartyStore(platform.engine)
+    limiter = (
+        RateLimiter(api.rate_limit_per_s, api.rate_limit_burst) if api.rate_limit_per_s else None
+    )
+    app.state.platform = platform
+    app.state.parties = parties
+    app.state.metrics = metrics
+    app.state.clock = lambda: datetime.now(UTC)  # the edge reads the clock; domains get `now`
+    app.state.authenticator = Authenticator(parties, limiter, cache_s=api.key_cache_s)
+    app.state.idempotency = IdempotencyStore(platform.engine, ttl_s=api.idempotency_ttl_s)
+    app.include_router(books.router)
+    app.include_router(keys.router)
+    _add_health(app, metrics)
+    _add_problem_handlers(app)
+    app.add_middleware(Observe, metrics=metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory`: settings from REELMINT_* (set by `reelmint serve`)."""
+    from reelmint.api.observe import configure_logging
+    from reelmint.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.api.log_level)
+    return create_app(Platform.open(settings))
+
+
+def _add_health(app: FastAPI, metrics: Metrics) -> None:
+    @app.get("/healthz", tags=["health"], responses=problems.responses(422))
+    def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses=problems.responses(503))
+    def readyz(request: Request) -> dict[str, str]:
+        """The process answers and its database does too."""
+        try:
+            with request.app.state.platform.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            raise Problem(
+                problems.NOT_READY, f"database check failed: {type(exc).__name__}"
+            ) from exc
+        return {"status": "ready"}
+
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
+    def metrics_text() -> PlainTextResponse:  # fmt: skip
+        """Prometheus metrics of this worker."""
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _problem_response(request: Request, problem: Problem) -> JSONResponse:
+    return JSONResponse(problem.body(request.url.path), problem.kind.status,
+                        headers=problem.headers, media_type=MEDIA_TYPE)  # fmt: skip
+
+
+def _add_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return _problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+        where = ".".join(str(p) for p in first["loc"])
+        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
+        return _problem_response(request, Problem(problems.VALIDATION, detail, errors=errors))
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        kind = problems.BY_STATUS.get(exc.status_code, problems.INTERNAL)
+        problem = Problem(kind, str(exc.detail), headers=dict(exc.headers or {}))
+        response = _problem_response(request, problem)
+        response.status_code = exc.status_code
+        return response
+
+    @app.exception_handler(LedgerError)
+    @app.exception_handler(PartyError)
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        return _problem_response(request, Problem(problems.VALIDATION, str(exc)))
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _problem_response(request, Problem(problems.INTERNAL, "unexpected error; "
+                                                  "the request id is in X-Request-ID"))  # fmt: skip
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The schema, with problem details registered and FastAPI's default 422 replaced."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)  # fmt: skip
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ProblemDetails"] = ProblemDetails.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            operation.get("responses", {}).pop("422", None)
+            operation["responses"].update({str(k): v for k, v in problems.responses(422).items()})
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,99 @@
+"""RFC 9457 problem details: one shape for every error the API returns.
+
+Each kind of error has a stable `type` (`/problems/<slug>`) that clients can branch on;
+`title` is the same for every instance of a type, `detail` says what went wrong this
+time. Domain code raises `Problem`; the app's handlers (and only they) turn it, and
+FastAPI's own validation and routing errors, into `application/problem+json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    slug: str
+    status: int
+    title: str
+
+    @property
+    def uri(self) -> str:
+        return f"/problems/{self.slug}"
+
+
+def _t(slug: str, status: int, title: str) -> ProblemType:
+    return ProblemType(slug, status, title)
+
+
+UNAUTHORIZED = _t("unauthorized", 401, "Missing or unknown API key")
+FORBIDDEN = _t("forbidden", 403, "Not allowed for this key")
+NOT_FOUND = _t("not-found", 404, "No such resource")
+METHOD_NOT_ALLOWED = _t("method-not-allowed", 405, "Method not allowed")
+VALIDATION = _t("validation-error", 422, "The request is not valid")
+ACCOUNT_CONFLICT = _t("account-exists-with-different-fields", 409,
+                      "The account exists with a different asset or flags")  # fmt: skip
+IDEMPOTENCY_REUSED = _t("idempotency-key-reused", 422,
+                        "The idempotency key was used with a different request")  # fmt: skip
+IDEMPOTENCY_IN_USE = _t("idempotency-key-in-use", 409,
+                        "A request with this idempotency key is still running")  # fmt: skip
+RATE_LIMITED = _t("rate-limited", 429, "Too many requests for this key")
+PAYLOAD_TOO_LARGE = _t("payload-too-large", 413, "The request body is too large")
+NOT_READY = _t("not-ready", 503, "The service cannot reach its database")
+INTERNAL = _t("internal-error", 500, "Internal error")
+
+ALL = (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, VALIDATION, ACCOUNT_CONFLICT,
+       IDEMPOTENCY_REUSED, IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE, NOT_READY,
+       INTERNAL)  # fmt: skip
+BY_STATUS = {t.status: t for t in reversed(ALL)}  # the first type listed for a status wins
+
+
+class Problem(Exception):
+    """Raised anywhere in a request; answered as problem details."""
+
+    def __init__(
+        self, kind: ProblemType, detail: str, *, headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body = {"type": self.kind.uri, "title": self.kind.title, "status": self.kind.status,
+                "detail": self.detail, **self.extensions}  # fmt: skip
+        if instance:
+            body["instance"] = instance
+        return body
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details. Extensions (such as `errors`) may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/forbidden"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a route's error statuses, all as problem details."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(set(statuses)):
+        kinds = [t for t in ALL if t.status == status]
+        description = "; ".join(f"{t.uri}: {t.title}" for t in kinds) or "Error"
+        out[status] = {
+            "description": description,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+    return out

@@ -1,0 +1,2 @@
+"""Parties: who calls reelmint (users, creators, advertisers, merchants, brands, admins),
+and the API keys they call with."""
