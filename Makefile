@@ -37,6 +37,7 @@ lint: $(STAMP) ## ruff, mypy and the import-linter contracts
 	$(BIN)/lint-imports
 
 bench: $(STAMP) ## run the benchmarks; JSON lands in benchmarks/results/
+	scripts/ensure-tools
 	scripts/with-postgres $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean: ## remove the virtualenv and caches

@@ -7,5 +7,6 @@ returns its JSON payload, and the shared plumbing in `harness`. Results land in
 
 # Benchmark name -> module, imported only when it runs (no work at import time).
 BENCHMARKS = {
+    "http_throughput": "benchmarks.http_throughput",
     "ledger_throughput": "benchmarks.ledger_throughput",
 }

@@ -34,7 +34,11 @@ class Platform:
         Without `migrate`, a database behind the code is refused with SchemaNotReady
         rather than half-working.
         """
-        engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        engine = make_engine(
+            settings.database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.db_pool_size,
+        )
         if migrate:
             upgrade(engine)
         elif current_revision(engine) != head_revision():

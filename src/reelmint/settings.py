@@ -173,6 +173,11 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in `home`")
     sqlite_synchronous: str = Field("NORMAL", pattern="^(OFF|NORMAL|FULL)$")
+    db_pool_size: int = Field(
+        16, ge=1, le=200,
+        description="database connections kept open per process; the API serves this many "
+        "requests at once per worker, so connections are reused rather than reopened",
+    )  # fmt: skip
     balance_shards: int = Field(
         8, ge=1, le=64, description="balance rows per unconstrained account (hot-account relief)"
     )

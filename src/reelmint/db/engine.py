@@ -24,11 +24,20 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", **kwargs: Any) -> Engine:
-    """An engine for `url`, with SQLite set up for WAL and immediate write transactions."""
+def make_engine(
+    url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int | None = None, **kwargs: Any
+) -> Engine:
+    """An engine for `url`, with SQLite set up for WAL and immediate write transactions.
+
+    `pool_size` (server databases only) is how many connections stay open; a few more
+    may open under bursts and are closed after use.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if pool_size is not None:
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", max(4, pool_size // 4))
         # No pre-ping: it costs a round trip per checkout. A dead connection surfaces as
         # an OperationalError, and ledger posts are safe to retry (ids are idempotent).
         kwargs.setdefault("pool_recycle", 1800)
