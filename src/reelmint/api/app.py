@@ -8,9 +8,12 @@ environment that `reelmint serve` set up.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from reelmint.api import books, keys
 from reelmint.api.observe import Metrics, Observe
@@ -36,7 +40,19 @@ log = logging.getLogger("reelmint.http")
 
 def create_app(platform: Platform) -> FastAPI:
     api = platform.settings.api
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Routes run on AnyIO's thread pool (40 threads by default). With more threads than
+        # pooled connections, the extra threads open and close a connection per request;
+        # matching the two keeps every connection (and its prepared statements) warm.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            platform.settings.db_pool_size
+        )
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="reelmint",
         version="0.1.0",
         description="The books and parties of a short-video platform. Authenticate with "
@@ -124,11 +140,12 @@ def _add_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
-        kind = problems.BY_STATUS.get(exc.status_code, problems.INTERNAL)
-        problem = Problem(kind, str(exc.detail), headers=dict(exc.headers or {}))
-        response = _problem_response(request, problem)
-        response.status_code = exc.status_code
-        return response
+        # FastAPI raises these for routing (404, 405) and for a body it cannot read (400).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        problem = Problem(problems.for_status(exc.status_code), str(exc.detail), headers=headers)
+        return _problem_response(request, problem)
 
     @app.exception_handler(LedgerError)
     @app.exception_handler(PartyError)
@@ -142,8 +159,18 @@ def _add_problem_handlers(app: FastAPI) -> None:
                                                   "the request id is in X-Request-ID"))  # fmt: skip
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the schema documents for this path. Starlette's 405 names only the
+    methods of the first route that matched it (`POST` for /v1/keys, which has GET too)."""
+    path = request.scope["path"]
+    methods = {method.upper() for template, operations in request.app.openapi()["paths"].items()
+               if compile_path(template)[0].match(path) for method in operations}  # fmt: skip
+    return ", ".join(sorted(methods)) or None
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The schema, with problem details registered and FastAPI's default 422 replaced."""
+    """The schema, with problem details registered and FastAPI's default 422 replaced (and
+    the 400 it answers for an unreadable body declared)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description,
@@ -157,6 +184,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             operation.get("responses", {}).pop("422", None)
-            operation["responses"].update({str(k): v for k, v in problems.responses(422).items()})
+            # A body that is not UTF-8 (or otherwise unreadable) is FastAPI's 400, not 422.
+            statuses = (400, 422) if "requestBody" in operation else (422,)
+            operation["responses"].update(
+                {str(k): v for k, v in problems.responses(*statuses).items()}
+            )
     app.openapi_schema = schema
     return schema

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BeforeValidator
 
 from reelmint.api.schemas import (
     AccountCreate,
@@ -49,6 +50,20 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=255,
            description="replays the first response for a repeated key (kept 24 h by default)"),
 ]  # fmt: skip
+
+
+def _not_a_number(value: object) -> object:
+    """Pydantic reads a number as Unix seconds (`at=20261101` is 1970-08-23); the schema
+    promises an RFC 3339 date-time, so a number is refused rather than misread."""
+    try:
+        float(str(value))
+    except ValueError:
+        return value
+    raise ValueError("expected an ISO 8601 date-time with a zone, e.g. 2026-11-01T12:00:00Z")
+
+
+At = Annotated[datetime | None, BeforeValidator(_not_a_number),
+               Query(description="posted balance as of this time")]  # fmt: skip
 _FLAG_NAMES = {AccountFlags.NO_OVERDRAFT: "no_overdraft",
                AccountFlags.NO_CREDIT_BALANCE: "no_credit_balance"}  # fmt: skip
 
@@ -102,7 +117,7 @@ def get_account(account_id: str, request: Request, party: Caller) -> AccountPubl
 @router.get("/accounts/{account_id}/balance", response_model=BalancePublic, responses=READ)
 def get_balance(
     account_id: str, request: Request, party: Caller,
-    at: Annotated[datetime | None, Query(description="posted balance as of this time")] = None,
+    at: At = None,
 ) -> BalancePublic:  # fmt: skip
     """Posted and pending totals, and what is available to spend."""
     _readable(party, account_id)

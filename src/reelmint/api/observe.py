@@ -14,6 +14,7 @@ worker, or run one worker per container.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -55,6 +56,13 @@ class Observe:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # A random prefix per process and a counter: unique, and cheaper than a uuid4
+        # per request (which showed in the profile of the HTTP benchmark).
+        self._prefix = uuid.uuid4().hex[:16]
+        self._serial = itertools.count(1)
+
+    def _new_id(self) -> str:
+        return f"{self._prefix}{next(self._serial):016x}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +70,7 @@ class Observe:
             return
         started = time.perf_counter()
         given = _header(scope, b"x-request-id")
-        request_id = given if given and REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if given and REQUEST_ID.match(given) else self._new_id()
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
 

@@ -102,14 +102,16 @@ class IdempotencyStore:
                 conn.execute(sa.delete(table).where(t.owner == owner, t.key == key))
                 row = None
             if row is None:
+                # RETURNING, not rowcount: psycopg 3 reports -1 (truthy) for these INSERTs,
+                # so every racer thought it had claimed the key and each ran the work.
                 claimed = conn.execute(
                     _insert(self.engine, {
                         "owner": owner, "key": key, "request_hash": fingerprint,
                         "locked_until": at + to_micros_delta(self.lock),
                         "expires_at": at + to_micros_delta(self.ttl),
-                    })
-                ).rowcount  # fmt: skip
-                if claimed:
+                    }).returning(t.key)
+                ).first()  # fmt: skip
+                if claimed is not None:
                     return None
                 row = conn.execute(
                     sa.select(t.request_hash, t.status, t.body, t.media_type)

@@ -31,6 +31,7 @@ def _t(slug: str, status: int, title: str) -> ProblemType:
     return ProblemType(slug, status, title)
 
 
+MALFORMED = _t("malformed-request", 400, "The request could not be read")
 UNAUTHORIZED = _t("unauthorized", 401, "Missing or unknown API key")
 FORBIDDEN = _t("forbidden", 403, "Not allowed for this key")
 NOT_FOUND = _t("not-found", 404, "No such resource")
@@ -47,10 +48,18 @@ PAYLOAD_TOO_LARGE = _t("payload-too-large", 413, "The request body is too large"
 NOT_READY = _t("not-ready", 503, "The service cannot reach its database")
 INTERNAL = _t("internal-error", 500, "Internal error")
 
-ALL = (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, VALIDATION, ACCOUNT_CONFLICT,
-       IDEMPOTENCY_REUSED, IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE, NOT_READY,
-       INTERNAL)  # fmt: skip
+ALL = (MALFORMED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, VALIDATION,
+       ACCOUNT_CONFLICT, IDEMPOTENCY_REUSED, IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE,
+       NOT_READY, INTERNAL)  # fmt: skip
 BY_STATUS = {t.status: t for t in reversed(ALL)}  # the first type listed for a status wins
+
+
+def for_status(status: int) -> ProblemType:
+    """The problem type for an HTTP error that the framework raised with `status`.
+
+    A status with no type of its own gets a generic one that keeps it: falling back to
+    INTERNAL made the body say 500 under another HTTP status."""
+    return BY_STATUS.get(status) or _t("http-error", status, "HTTP error")
 
 
 class Problem(Exception):
