@@ -11,9 +11,8 @@ import os
 import platform
 import sqlite3
 import subprocess
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 from rich.table import Table
 
 from reelmint.db.engine import make_engine
+from reelmint.db.scratch import scratch_schema
 
 RESULTS_DIR = Path(__file__).with_name("results")
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -92,27 +92,24 @@ def postgres_version(url: str) -> str | None:
         return None
 
 
-def schema_url(url: str, schema: str) -> str:
-    """`url` with every connection's search_path set to `schema` (as tests/pg.py does)."""
-    parsed = sa.engine.make_url(url)
-    query = dict(parsed.query)
-    query["options"] = f"-csearch_path={schema}"
-    return parsed.set(query=query).render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
-    """A new, empty schema; yields a URL whose connections use it; drops it afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+def record_case(
+    payload: dict[str, Any], name: str, run: Callable[[], dict[str, Any]],
+    on_case: Callable[[dict[str, Any]], None] | None,
+) -> None:  # fmt: skip
+    """Run one case into `payload`: its result under `cases`, or its error under `failed`.
+    One broken case (say, the ledger mid-refactor) must not lose the others."""
     try:
-        yield schema_url(url, name)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+        result = run()
+    except Exception as exc:
+        result = {"name": name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    payload["failed" if "error" in result else "cases"].append(result)
+    if on_case is not None:
+        on_case(result)
+
+
+def fresh_schema(url: str) -> AbstractContextManager[str]:
+    """A new, empty schema; yields a URL whose connections use it; drops it afterwards."""
+    return scratch_schema(url, "bench")
 
 
 # -- provenance -----------------------------------------------------------------------

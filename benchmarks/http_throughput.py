@@ -31,11 +31,12 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from time import monotonic, perf_counter, sleep
 from typing import Any
 
-from benchmarks.harness import Target, envelope, fresh_schema
+from benchmarks.harness import Target, envelope, fresh_schema, record_case
 
 NAME = "http_throughput"
 USERS = 100
@@ -327,13 +328,7 @@ def run(
             if pg_url is None or wrk is None:
                 payload["skipped"].append({"name": case.name, "reason": reason})
                 continue
-            try:
-                result = run_case(case, pg_url, wrk, Path(tmp))
-            except Exception as exc:
-                first_line = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                result = {"name": case.name, "error": first_line}
-            payload["failed" if "error" in result else "cases"].append(result)
-            if on_case is not None:
-                on_case(result)
+            record_case(payload, case.name,
+                        partial(run_case, case, pg_url, wrk, Path(tmp)), on_case)  # fmt: skip
     payload["wall_seconds"] = round(perf_counter() - started, 1)
     return payload

@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from benchmarks.harness import Target, envelope, fresh_schema, percentiles_ms
+from benchmarks.harness import Target, envelope, fresh_schema, percentiles_ms, record_case
 from reelmint.db.engine import make_engine
 from reelmint.db.migrate import upgrade
 from reelmint.ledger import Account, AccountFlags, Transfer, TransferResult
@@ -317,14 +318,6 @@ def run(
                     {"name": case.name, "reason": "no PostgreSQL server answered"}
                 )
                 continue
-            try:
-                result = run_case(case, pg_url, Path(tmp))
-            except Exception as exc:
-                # One broken case (say, the ledger mid-refactor) must not lose the others.
-                first_line = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                result = {"name": case.name, "error": first_line}
-            payload["failed" if "error" in result else "cases"].append(result)
-            if on_case is not None:
-                on_case(result)
+            record_case(payload, case.name, partial(run_case, case, pg_url, Path(tmp)), on_case)
     payload["wall_seconds"] = round(perf_counter() - started, 1)
     return payload

@@ -8,14 +8,13 @@ with a reason, except under CI=true, where they fail: CI must run them.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
 import sqlalchemy as sa
 
 from reelmint.db.engine import make_engine
+from reelmint.db.scratch import scratch_schema
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -40,23 +39,6 @@ def require_server() -> str:
     return url
 
 
-def schema_url(url: str, schema: str) -> str:
-    parsed = sa.engine.make_url(url)
-    query = dict(parsed.query)
-    query["options"] = f"-csearch_path={schema}"
-    return parsed.set(query=query).render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
+def fresh_schema(url: str) -> AbstractContextManager[str]:
     """A new, empty schema; yields a URL whose connections use it; drops it afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield schema_url(url, name)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+    return scratch_schema(url, "t")
