@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -65,6 +66,15 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert_new(engine: Engine, table: sa.Table) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` into `table`, in the engine's dialect (SQLite and
+    PostgreSQL spell it alike, but SQLAlchemy builds it per dialect)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -21,13 +21,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from reelmint.db.engine import insert_new
 from reelmint.http.problems import IDEMPOTENCY_IN_USE, IDEMPOTENCY_REUSED, VALIDATION, Problem
 from reelmint.ledger.model import to_micros
 
@@ -105,11 +105,11 @@ class IdempotencyStore:
                 # RETURNING, not rowcount: psycopg 3 reports -1 (truthy) for these INSERTs,
                 # so every racer thought it had claimed the key and each ran the work.
                 claimed = conn.execute(
-                    _insert(self.engine, {
-                        "owner": owner, "key": key, "request_hash": fingerprint,
-                        "locked_until": at + to_micros_delta(self.lock),
-                        "expires_at": at + to_micros_delta(self.ttl),
-                    }).returning(t.key)
+                    insert_new(self.engine, table).values(
+                        owner=owner, key=key, request_hash=fingerprint,
+                        locked_until=to_micros(now + self.lock),
+                        expires_at=to_micros(now + self.ttl),
+                    ).returning(t.key)
                 ).first()  # fmt: skip
                 if claimed is not None:
                     return None
@@ -145,19 +145,6 @@ class IdempotencyStore:
         with self.engine.begin() as conn:
             done = conn.execute(sa.delete(table).where(table.c.expires_at <= to_micros(now)))
         return int(done.rowcount)
-
-
-def to_micros_delta(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _insert(engine: Engine, values: dict[str, object]) -> sa.Insert:
-    """INSERT ... ON CONFLICT DO NOTHING in the engine's dialect."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect: Any = postgresql if engine.dialect.name == "postgresql" else sqlite
-    insert: sa.Insert = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return insert
 
 
 def respond(

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from reelmint.db.engine import insert_new
 from reelmint.ledger import schema as s
 from reelmint.ledger.model import (
     Account,
@@ -117,8 +118,8 @@ class SqlLedger:
                 ]  # fmt: skip
                 shards = [{"account_id": r["id"], "shard": k}
                           for r in rows for k in range(int(r["shards"]))]  # fmt: skip
-                conn.execute(self._insert(s.accounts).on_conflict_do_nothing(), rows)
-                conn.execute(self._insert(s.balances).on_conflict_do_nothing(), shards)
+                conn.execute(insert_new(self.engine, s.accounts), rows)
+                conn.execute(insert_new(self.engine, s.balances), shards)
             stored = self._load_meta(conn, ids)
         results = []
         for account in accounts:
@@ -130,14 +131,6 @@ class SqlLedger:
             else:
                 results.append(AccountResult.EXISTS)
         return results
-
-    def _insert(self, table: sa.Table) -> Any:
-        """An INSERT that supports ON CONFLICT, in this engine's dialect."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
 
     def _load_meta(self, conn: sa.Connection, ids: list[str]) -> dict[str, Meta]:
         a = s.accounts

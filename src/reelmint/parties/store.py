@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from reelmint.db.engine import insert_new
 from reelmint.ledger.model import from_micros, to_micros
 from reelmint.parties import schema as s
 from reelmint.parties.model import ApiKey, Party, Role
@@ -22,13 +23,7 @@ class PartyStore:
         party = {"role": key.party.role.value, "id": key.party.id,
                  "created_at": to_micros(key.created_at)}  # fmt: skip
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                sa.select(s.parties.c.id).where(
-                    s.parties.c.role == party["role"], s.parties.c.id == party["id"]
-                )
-            ).first()
-            if exists is None:
-                conn.execute(s.parties.insert(), party)
+            conn.execute(insert_new(self.engine, s.parties), party)
             conn.execute(
                 s.api_keys.insert(),
                 {"key_id": key.key_id, "role": key.party.role.value,
