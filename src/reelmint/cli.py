@@ -16,6 +16,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from reelmint.content.model import ContentError
+from reelmint.events.codec import CodecError
+from reelmint.feed.commands import app as feed_app
 from reelmint.ledger.commands import app as books_app
 from reelmint.ledger.commands import trial_balance_table
 from reelmint.ledger.model import LedgerError
@@ -36,6 +39,7 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(books_app, name="books")
 app.add_typer(keys_app, name="keys")
+app.add_typer(feed_app, name="feed")
 console = Console()
 
 
@@ -70,6 +74,7 @@ def root(
     state = _State(database_url)
     ctx.obj = lambda: state.open().ledger
     ctx.meta["engine"] = lambda: state.open(migrate=True).engine
+    ctx.meta["feed"] = lambda: state.open(migrate=True).feed
     ctx.meta["state"] = state
 
 
@@ -161,7 +166,7 @@ def main() -> None:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         _fail(f"bad setting {where}: {first['msg']}")
-    except (LedgerError, MoneyError, SchemaNotReady, ValueError) as exc:
+    except (LedgerError, MoneyError, SchemaNotReady, ContentError, CodecError, ValueError) as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 

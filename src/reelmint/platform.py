@@ -1,4 +1,4 @@
-"""The composition root: builds the engine, the books and (later) every engine once.
+"""The composition root: builds the engine, the books and the engines once.
 
 Entry points (CLI, API, simulator) call `Platform.open(settings)` and hand the result
 down. Nothing here runs at import time.
@@ -6,12 +6,14 @@ down. Nothing here runs at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from reelmint.content.store import VideoStore
 from reelmint.db.engine import make_engine
 from reelmint.db.migrate import current_revision, head_revision, upgrade
+from reelmint.feed.service import FeedService
 from reelmint.ledger.sql import open_sql_ledger
 from reelmint.ledger.store import SqlLedger
 from reelmint.settings import Settings
@@ -26,6 +28,15 @@ class Platform:
     settings: Settings
     engine: Engine
     ledger: SqlLedger
+    _feed: FeedService | None = field(default=None, repr=False)
+
+    @property
+    def feed(self) -> FeedService:
+        """The feed service, built on first use: it loads the catalog and replays the
+        lake, which the books-only commands have no need to wait for."""
+        if self._feed is None:
+            self._feed = FeedService(self.settings, VideoStore(self.engine), self.settings.lake_dir)
+        return self._feed
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = False) -> Platform:
@@ -50,4 +61,6 @@ class Platform:
         return cls(settings, engine, open_sql_ledger(engine, shards=settings.balance_shards))
 
     def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
         self.engine.dispose()

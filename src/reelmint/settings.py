@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -139,6 +140,105 @@ class Economics(_Section):
     engagement: EngagementSettings = EngagementSettings()
 
 
+class EventSettings(_Section):
+    """The event lake and its ingest."""
+
+    lake_dir: Path | None = Field(None, description="where the lake lives (default: home/lake)")
+    tolerance_ms: int = Field(
+        300_000, ge=0, description="how far behind the newest event (or ahead of now) an "
+        "event may be before it is refused as out of order",
+    )  # fmt: skip
+    flush_rows: int = Field(1_000_000, ge=1, description="buffered events per Parquet write")
+
+
+class RankerWeights(_Section):
+    """The w_a of score = sum_a w_a * P(a | user, video) + w_t * E[watch seconds].
+
+    Each default is the reciprocal of the action's prior rate per impression (below), so
+    a video that performs exactly at the priors scores 1 per term: every signal has an
+    equal say on average, as in X's published ranker. Negative feedback weighs in with
+    the same magnitude and the opposite sign. Ranking scores are not money, so these are
+    plain floats.
+    """
+
+    like: float = 50.0
+    comment: float = 1_400.0
+    share: float = 5_000.0
+    follow: float = 700.0
+    watch_s: float = 0.1
+    not_interested: float = -200.0
+    report: float = -2_000.0
+
+
+class RankerPriors(_Section):
+    """Prior rates per impression: what a video with no history is assumed to do.
+
+    Likes, comments, shares and follows are DESIGN.md section 5's per-play medians
+    (every For You impression autoplays); 10 s is the prior watch per impression.
+    """
+
+    like: float = 0.02
+    comment: float = 0.0007
+    share: float = 0.0002
+    follow: float = 0.0014
+    watch_s: float = 10.0
+    not_interested: float = 0.005
+    report: float = 0.0005
+
+
+class FeedSettings(_Section):
+    """The For You ranker: scoring, traffic pools, candidates, diversity and ad slots."""
+
+    weights: RankerWeights = RankerWeights()
+    priors: RankerPriors = RankerPriors()
+    prior_impressions: int = Field(
+        200, ge=1, description="pseudo-impressions of the peers' rates each video starts with"
+    )
+    retention_gate: float = Field(
+        1.0, ge=0, description="liked actions count in proportion to min(1, watch time over "
+        "the peers') to this power: likes without watching are discounted (0: off)",
+    )  # fmt: skip
+    topics: int = Field(32, ge=1, le=4096, description="topic ids are 0 .. topics-1")
+    pool_sizes: tuple[int, ...] = Field(
+        (300, 3_000, 30_000, 300_000, 3_000_000),
+        description="cumulative impressions at which a video leaves each pool; past the "
+        "last one its distribution is open",
+    )
+    promote_share: Ratio = Field(
+        Fraction(30, 100), description="share of a pool's peers that a video must beat to move up"
+    )
+    min_peers: int = Field(
+        20, ge=1, description="peers needed before a pool judges by them (else by the priors)"
+    )
+    peer_memory: int = Field(2_000, ge=10, description="exits remembered per pool")
+    affinity_pseudo_count: float = Field(
+        20.0, gt=0, description="weight of declared interests against learned engagement"
+    )
+    affinity_bounds: tuple[float, float] = (0.2, 5.0)
+    followed: int = Field(8, ge=0, description="candidates per request from followed creators")
+    interest: int = Field(24, ge=0, description="candidates from the user's topics")
+    trending: int = Field(12, ge=0, description="candidates from each pool's leaders")
+    explore: int = Field(8, ge=0, description="quota of fresh videos in their seed pool")
+    topic_list: int = Field(500, ge=1, description="videos kept per topic for candidates")
+    trending_list: int = Field(200, ge=1, description="leaders kept per pool")
+    author_decay: float = Field(0.5, gt=0, le=1, description="score factor per repeat of an author")
+    topic_decay: float = Field(0.85, gt=0, le=1, description="score factor per repeat of a topic")
+    ad_every: int = Field(0, ge=0, description="every k-th position is an ad slot (0: none)")
+    seen_bits: int = Field(24, ge=10, le=32, description="log2 size of the seen-video filter")
+
+    @model_validator(mode="after")
+    def _check(self) -> FeedSettings:
+        sizes = self.pool_sizes
+        if not sizes or any(b <= a for a, b in pairwise(sizes)) or sizes[0] < 1:
+            raise ValueError("pool_sizes must be positive and rising, e.g. [300, 3000, 30000]")
+        if not 0 < self.promote_share < 1:
+            raise ValueError("promote_share must be between 0 and 1, e.g. '30%'")
+        low, high = self.affinity_bounds
+        if not 0 < low <= 1 <= high:
+            raise ValueError("affinity_bounds must be (low, high) with 0 < low <= 1 <= high")
+        return self
+
+
 class ApiSettings(_Section):
     """`reelmint serve`: where it listens and how it treats each key."""
 
@@ -182,6 +282,8 @@ class Settings(BaseSettings):
         8, ge=1, le=64, description="balance rows per unconstrained account (hot-account relief)"
     )
     economics: Economics = Economics()
+    events: EventSettings = EventSettings()
+    feed: FeedSettings = FeedSettings()
     api: ApiSettings = ApiSettings()
 
     @model_validator(mode="after")
@@ -189,6 +291,10 @@ class Settings(BaseSettings):
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'reelmint.db'}")
         return self
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.events.lake_dir or self.home / "lake"
 
     @classmethod
     def settings_customise_sources(

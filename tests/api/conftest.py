@@ -55,8 +55,10 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     with ExitStack() as stack:
 
         def make(kind: str = "sqlite", **api: object) -> Service:
-            url = stack.enter_context(database_url(kind, tmp_path / uuid.uuid4().hex[:8]))
-            settings = load_settings(database_url=url, api={"rate_limit_per_s": 0, **api})
+            where = tmp_path / uuid.uuid4().hex[:8]
+            url = stack.enter_context(database_url(kind, where))
+            settings = load_settings(database_url=url, home=where,
+                                     api={"rate_limit_per_s": 0, **api})  # fmt: skip
             platform = Platform.open(settings, migrate=True)
             stack.callback(platform.close)
             app = create_app(platform)

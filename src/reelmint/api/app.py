@@ -23,8 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
-from reelmint.api import books, keys
+from reelmint.api import books, events, keys
 from reelmint.api.observe import Metrics, Observe
+from reelmint.content.model import ContentError
+from reelmint.feed import routes as feed_routes
 from reelmint.http import problems
 from reelmint.http.auth import Authenticator
 from reelmint.http.idempotency import IdempotencyStore
@@ -55,8 +57,8 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=lifespan,
         title="reelmint",
         version="0.1.0",
-        description="The books and parties of a short-video platform. Authenticate with "
-        "`Authorization: Bearer <API key>`; errors are RFC 9457 problem details.",
+        description="The books, parties, events and For You feed of a short-video platform. "
+        "Authenticate with `Authorization: Bearer <API key>`; errors are RFC 9457 problem details.",
     )
     metrics = Metrics()
     parties = PartyStore(platform.engine)
@@ -71,6 +73,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.idempotency = IdempotencyStore(platform.engine, ttl_s=api.idempotency_ttl_s)
     app.include_router(books.router)
     app.include_router(keys.router)
+    app.include_router(events.router)
+    app.include_router(feed_routes.router)
     _add_health(app, metrics)
     _add_problem_handlers(app)
     app.add_middleware(Observe, metrics=metrics)
@@ -149,6 +153,7 @@ def _add_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LedgerError)
     @app.exception_handler(PartyError)
+    @app.exception_handler(ContentError)
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
         return _problem_response(request, Problem(problems.VALIDATION, str(exc)))
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from reelmint.http.schemas import Strict
 from reelmint.ledger.model import MAX_ID_LENGTH, AccountResult, TransferResult
 from reelmint.money import MAX_AMOUNT, Asset
 from reelmint.parties.model import Role
@@ -25,10 +26,6 @@ Kind = Literal["posted", "pending", "post_pending", "void_pending"]
 # string "USD" for an enum; enums are therefore lax (only their values pass either way).
 AssetIn = Annotated[Asset, Field(strict=False)]
 RoleIn = Annotated[Role, Field(strict=False)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class AccountCreate(Strict):

@@ -1,0 +1,98 @@
+"""Event ingest: `POST /v1/events`, a batch in, one outcome per refused event out.
+
+The route lives here rather than in `events/`, because the events sit below `http/`.
+Field types are checked strictly (a user id that is text is a malformed request, 422),
+but names outside the vocabulary (an unknown kind or surface) and missing users are
+not request errors: they are bad events, refused one by one with a reason while the
+rest of the batch goes in. Accepted events are in the lake when the answer comes.
+
+Who may post: an admin (the platform's own backend) any event; a user only events
+whose `user` is itself. Anyone else is refused the whole batch, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from reelmint.events.codec import CodecError, batch_from_records
+from reelmint.http import problems
+from reelmint.http.auth import Caller
+from reelmint.http.problems import FORBIDDEN, VALIDATION, Problem
+from reelmint.http.schemas import Moment, Strict
+from reelmint.parties.model import Party, Role
+
+router = APIRouter(prefix="/v1", tags=["events"])
+MAX_EVENTS = 10_000
+Id = Annotated[int, Field(ge=0, le=2**62)]
+Fingerprint = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+class EventIn(Strict):
+    ts: Annotated[int, Field(ge=0, le=2**53)] | Moment = Field(
+        description="ISO 8601 with a zone, or ms since the Unix epoch"
+    )
+    kind: str = Field(max_length=40, examples=["play"])
+    user: Id | None = None
+    object: Id | None = None
+    author: Id | None = None
+    surface: str = Field("for_you", max_length=40)
+    device: Fingerprint = 0
+    network: Fingerprint = 0
+    invalid: bool = False
+    invalid_reason: str | None = Field(None, max_length=40)
+    paid: bool = False
+    watch_ms: Annotated[int, Field(ge=-(2**31), le=2**40)] | None = None
+    complete: bool = False
+    amount: Annotated[int, Field(ge=0, le=2**62)] = 0
+
+
+class EventBatchIn(Strict):
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+class Refused(BaseModel):
+    index: int = Field(description="position of the event in the request")
+    reason: str = Field(examples=["negative_watch"])
+
+
+class IngestOutcome(BaseModel):
+    accepted: int
+    refused: int
+    refusals: list[Refused]
+    by_reason: dict[str, int]
+
+
+@router.post("/events", response_model=IngestOutcome,
+             responses=problems.responses(401, 403, 422, 429))  # fmt: skip
+def post_events(body: EventBatchIn, request: Request, party: Caller) -> IngestOutcome:
+    """Ingest a batch of events; refused events are listed with their index and reason
+    (`unknown_kind`, `missing_user`, `negative_watch`, `out_of_order`, ...)."""
+    _may_post(party, body)
+    records = [e.model_dump(exclude_none=True) for e in body.events]
+    for record in records:
+        if isinstance(record["ts"], datetime):
+            record["ts"] = record["ts"].isoformat()
+    try:
+        batch = batch_from_records(records)
+    except CodecError as exc:
+        raise Problem(VALIDATION, str(exc)) from exc
+    now_ms = int(request.app.state.clock().timestamp() * 1000)
+    report = request.app.state.platform.feed.ingest(batch, now_ms)
+    return IngestOutcome(
+        accepted=report.accepted, refused=report.refused, by_reason=report.by_reason,
+        refusals=[Refused(index=i, reason=r) for i, r in report.refusals],
+    )  # fmt: skip
+
+
+def _may_post(party: Party, body: EventBatchIn) -> None:
+    if party.is_admin:
+        return
+    if party.role is not Role.USER:
+        raise Problem(FORBIDDEN, f"{party} may not post events; users post their own")
+    for i, event in enumerate(body.events):
+        if event.user is None or str(event.user) != party.id:
+            raise Problem(FORBIDDEN, f"event {i}: {party} may only post its own events")

@@ -1,0 +1,1 @@
+"""Videos and their creators: the catalog the events and the ranker refer to."""

@@ -1,0 +1,1 @@
+"""Engagement events: schemas, validation, the Parquet lake, stats and online counters."""

@@ -1,0 +1,1 @@
+"""The For You ranker: signals, scoring, traffic pools, candidates, diversity, ad slots."""
