@@ -13,8 +13,8 @@ TS = "2026-11-01T12:00:00Z"
 
 
 def videos(*ids: int, **extra: Any) -> dict[str, Any]:
-    return {"videos": [{"id": i, "duration_ms": 30_000, "topic": i % 4, "posted_at": POSTED,
-                        **extra} for i in ids]}  # fmt: skip
+    fields = {"creator": 7, "duration_ms": 30_000, "posted_at": POSTED}
+    return {"videos": [{"id": i, "topic": i % 4, **fields, **extra} for i in ids]}
 
 
 def clock_at(service: Service, iso: str) -> None:
@@ -108,7 +108,7 @@ def test_the_feed_is_for_users_and_an_admin_names_the_user(service: Service) -> 
     named = service.key(Role.USER, "alice")
     assert service.client.get("/v1/feed/for-you", headers=creator).status_code == 403
     assert service.client.get("/v1/feed/for-you", headers=named).status_code == 403
-    assert service.client.get("/v1/feed/for-you", headers=admin).status_code == 422
+    assert service.client.get("/v1/feed/for-you", headers=admin).status_code == 403
     ok = service.client.get("/v1/feed/for-you?user=9", headers=admin)
     assert ok.status_code == 200 and ok.json()["user"] == 9
     other = service.client.get("/v1/feed/for-you?user=9", headers=service.key(Role.USER, "5"))
@@ -152,3 +152,21 @@ def test_a_restart_rebuilds_the_counters_from_the_lake(service: Service) -> None
             assert getattr(after, name).tolist() == getattr(before, name).tolist(), name
     finally:
         reopened.close()
+
+
+def test_a_topic_past_the_configured_topics_and_a_twice_changed_id_are_refused(
+    service: Service,
+) -> None:
+    creator = service.key(Role.CREATOR, "7")
+    topics = service.platform.settings.feed.topics
+    past = service.client.post("/v1/videos", json=videos(1, topic=topics), headers=creator)
+    twice = videos(2, 2)
+    twice["videos"][1]["duration_ms"] = 1
+    changed = service.client.post("/v1/videos", json=twice, headers=creator)
+    repeated = service.client.post("/v1/videos", json=videos(3, 3), headers=creator)
+
+    assert past.status_code == 422 and "(feed.topics)" in past.json()["detail"]
+    assert changed.status_code == 409
+    assert repeated.status_code == 201
+    assert [v["result"] for v in repeated.json()["data"]] == ["created", "exists"]
+    assert service.platform.feed.videos.get(1) is None

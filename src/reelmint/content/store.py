@@ -28,18 +28,22 @@ class VideoStore:
         self.engine = engine
 
     def add(self, videos: Sequence[Video]) -> list[bool]:
-        """Store videos in one transaction; per video, whether it was new."""
-        if len({v.id for v in videos}) != len(videos):
-            raise ContentError("a batch names the same video id twice")
+        """Store videos in one transaction; per video, whether it was new (a repeat within
+        the batch counts as new once, like a retry that arrives twice)."""
+        first: dict[int, Video] = {}
+        for video in videos:
+            if first.setdefault(video.id, video) != video:
+                raise VideoConflict(f"video {video.id} appears twice with different fields")
         with self.engine.begin() as conn:
-            known = self._known(conn, [v.id for v in videos])
-            for video in videos:
+            known = self._known(conn, list(first))
+            for video in first.values():
                 if video.id in known and known[video.id] != video:
                     raise VideoConflict(f"video {video.id} already exists with other fields")
-            fresh = [v for v in videos if v.id not in known]
+            fresh = [v for v in first.values() if v.id not in known]
             if fresh:
                 conn.execute(insert_new(self.engine, s.videos), [_row(v) for v in fresh])
-        return [v.id not in known for v in videos]
+        seen: set[int] = set()
+        return [v.id not in known and not (v.id in seen or seen.add(v.id)) for v in videos]
 
     def get(self, video_id: int) -> Video | None:
         with self.engine.connect() as conn:

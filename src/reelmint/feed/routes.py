@@ -46,7 +46,7 @@ class FeedPagePublic(BaseModel):
 
 class VideoCreate(Strict):
     id: Id
-    creator: Id | None = Field(None, description="defaults to the calling creator")
+    creator: Id = Field(description="a creator names itself; an admin any creator")
     duration_ms: Annotated[int, Field(ge=1, le=86_400_000)]
     topic: Annotated[int, Field(ge=0, le=4_095)]
     origin: Literal["original", "duet", "stitch", "sponsored"] = "original"
@@ -110,7 +110,7 @@ def for_you(
     left for the ads engine. Videos already served to the user are not served again."""
     if party.is_admin:
         if user is None:
-            raise Problem(VALIDATION, "an admin names the `user` whose feed it wants")
+            raise Problem(FORBIDDEN, "an admin has no feed of its own; name one with ?user=")
     elif party.role is Role.USER:
         if user is not None and user != _number(party):
             raise Problem(FORBIDDEN, f"{party} may only read its own feed")
@@ -145,18 +145,13 @@ def post_videos(body: VideoBatch, request: Request, party: Caller) -> Response:
 
 
 def _video(v: VideoCreate, party: Party) -> Video:
-    if party.is_admin:
-        if v.creator is None:
-            raise Problem(VALIDATION, f"video {v.id}: an admin names the creator")
-        creator = v.creator
-    elif party.role is Role.CREATOR:
-        creator = _number(party)
-        if v.creator is not None and v.creator != creator:
+    if not party.is_admin:
+        if party.role is not Role.CREATOR:
+            raise Problem(FORBIDDEN, f"{party} is not a creator")
+        if v.creator != _number(party):
             raise Problem(FORBIDDEN, f"video {v.id}: {party} may only post its own videos")
-    else:
-        raise Problem(FORBIDDEN, f"{party} is not a creator")
     try:
-        return Video(v.id, creator, v.duration_ms, v.topic,
+        return Video(v.id, v.creator, v.duration_ms, v.topic,
                      int(v.posted_at.timestamp() * 1000), Origin[v.origin.upper()])  # fmt: skip
     except ContentError as exc:
         raise Problem(VALIDATION, str(exc)) from exc

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from reelmint.content.catalog import VideoCatalog
-from reelmint.content.model import Video
+from reelmint.content.model import ContentError, Video
 from reelmint.content.store import VideoStore
 from reelmint.events.batch import EventBatch
 from reelmint.events.counters import EngagementCounters
@@ -57,6 +57,8 @@ class FeedService:
     def post_videos(self, videos: Sequence[Video]) -> list[bool]:
         """Store and catalogue videos; per video, whether it was new."""
         with self._lock:
+            if any(v.topic >= self.catalog.topics for v in videos):
+                raise ContentError(f"topics are 0 .. {self.catalog.topics - 1} (feed.topics)")
             fresh = self.videos.add(videos)
             self.catalog.add(v for v, new in zip(videos, fresh, strict=True) if new)
             return fresh
