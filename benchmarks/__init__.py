@@ -7,6 +7,8 @@ returns its JSON payload, and the shared plumbing in `harness`. Results land in
 
 # Benchmark name -> module, imported only when it runs (no work at import time).
 BENCHMARKS = {
+    "feed_ranking": "benchmarks.feed_ranking",
     "http_throughput": "benchmarks.http_throughput",
+    "lake": "benchmarks.lake",
     "ledger_throughput": "benchmarks.ledger_throughput",
 }

@@ -15,7 +15,13 @@ from typing import Any
 from rich.console import Console
 
 from benchmarks import BENCHMARKS
-from benchmarks.harness import RESULTS_DIR, postgres_url, result_table, write_result
+from benchmarks.harness import (
+    RESULTS_DIR,
+    headline_table,
+    postgres_url,
+    result_table,
+    write_result,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,13 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         def show(case: dict[str, Any]) -> None:
             if "error" in case:
                 console.print(f"  [red]{case['name']} failed: {case['error']}[/]")
+            elif "headline" in case:
+                console.print(f"  {case['name']}: {case['headline']}")
             else:
                 console.print(f"  {case['name']}: {case['transfers_per_s']:,.0f} transfers/s")
 
         console.print(f"[bold]{name}[/]")
         payload = module.run(quick=args.quick, pg_url=pg_url, on_case=show)
         path = write_result(payload)
-        console.print(result_table(payload))
+        console.print(headline_table(payload) if "headline" in _first(payload) else
+                      result_table(payload))  # fmt: skip
         for skipped in payload.get("skipped", []):
             console.print(f"[yellow]skipped {skipped['name']}: {skipped['reason']}[/]")
         console.print(f"wrote {path} ({perf_counter() - started:.0f} s)")
@@ -56,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         console.print(f"[red]{failures} case(s) failed; see `failed` in the JSON[/]")
     return 1 if failures else 0
+
+
+def _first(payload: dict[str, Any]) -> dict[str, Any]:
+    cases: list[dict[str, Any]] = payload.get("cases") or [{}]
+    return cases[0]
 
 
 if __name__ == "__main__":

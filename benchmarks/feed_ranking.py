@@ -22,7 +22,6 @@ from time import perf_counter
 from typing import Any
 
 import numpy as np
-from rich.table import Table
 
 from benchmarks.harness import envelope, percentiles_ms, record_case
 from reelmint.content.catalog import VideoCatalog
@@ -122,14 +121,3 @@ def run(
     record_case(payload, "batch", lambda: batch_case(100_000 // scale, 100_000 // scale,
                                                      5 if not quick else 2), on_case)  # fmt: skip
     return payload
-
-
-def table(payload: dict[str, Any]) -> Table:
-    out = Table(title=NAME + (" (quick)" if payload["quick"] else ""))
-    for column in ("case", "figure", "target", "met"):
-        out.add_column(column)
-    for case in payload["cases"]:
-        target = case["target"]
-        out.add_row(case["name"], case["headline"], target["label"],
-                    "[green]yes[/]" if target["met"] else "[red]no[/]")  # fmt: skip
-    return out

@@ -191,3 +191,16 @@ def result_table(payload: dict[str, Any]) -> Table:
             met,
         )
     return table
+
+
+def headline_table(payload: dict[str, Any]) -> Table:
+    """One row per case of a benchmark whose cases carry a `headline` and a `target`
+    with `label` and `met` (the lake and the feed ranking)."""
+    out = Table(title=payload["benchmark"] + (" (quick)" if payload["quick"] else ""))
+    for column in ("case", "figure", "target", "met"):
+        out.add_column(column)
+    for case in payload["cases"]:
+        target = case["target"]
+        out.add_row(case["name"], case["headline"], target["label"],
+                    "[green]yes[/]" if target["met"] else "[red]no[/]")  # fmt: skip
+    return out

@@ -12,7 +12,6 @@ whose `user` is itself. Anyone else is refused the whole batch, and nothing is s
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request

@@ -42,8 +42,11 @@ class VideoStore:
             fresh = [v for v in first.values() if v.id not in known]
             if fresh:
                 conn.execute(insert_new(self.engine, s.videos), [_row(v) for v in fresh])
-        seen: set[int] = set()
-        return [v.id not in known and not (v.id in seen or seen.add(v.id)) for v in videos]
+        new, seen = [], set()
+        for video in videos:
+            new.append(video.id not in known and video.id not in seen)
+            seen.add(video.id)
+        return new
 
     def get(self, video_id: int) -> Video | None:
         with self.engine.connect() as conn:

@@ -1,0 +1,32 @@
+"""The feed and lake benchmarks in their smallest form: they run and report their shape.
+
+Nothing here asserts on speed; the figures only have to be positive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import feed_ranking, lake
+from benchmarks.harness import headline_table, write_result
+
+
+def test_the_feed_ranking_cases_report_latency_and_throughput(tmp_path: Path) -> None:
+    online = feed_ranking.online_case(2_000, 300, 50)
+    batch = feed_ranking.batch_case(2_000, 300, 2)
+
+    assert set(online["latency_ms"]) == {"p50", "p99", "max"} and online["latency_ms"]["p99"] > 0
+    assert online["target"]["max_p99_ms"] == feed_ranking.MAX_P99_MS
+    assert batch["impressions"] > 0 and batch["impressions_per_s"]["median"] > 0
+    payload = {"benchmark": "feed_ranking", "quick": True, "cases": [online, batch]}
+    headline_table(payload)  # renders
+    assert write_result(payload, tmp_path).name == "feed_ranking.json"
+
+
+def test_the_lake_cases_report_rates_and_query_times() -> None:
+    ingest = lake.ingest_case(40_000, 10_000)
+    stats = lake.stats_case(60_000, days=3)
+
+    assert ingest["events_per_s"] > 0 and ingest["lake_only_events_per_s"] > 0
+    assert stats["events"] == 60_000 and stats["files"] >= 3 and stats["rows"] > 0
+    assert stats["seconds"]["best"] <= stats["seconds"]["median"]
