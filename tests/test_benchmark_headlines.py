@@ -28,5 +28,8 @@ def test_the_lake_cases_report_rates_and_query_times() -> None:
     stats = lake.stats_case(60_000, days=3)
 
     assert ingest["events_per_s"] > 0 and ingest["lake_only_events_per_s"] > 0
+    assert ingest["refused"] == 0  # the generated events are all valid, so all are stored
     assert stats["events"] == 60_000 and stats["files"] >= 3 and stats["rows"] > 0
     assert stats["seconds"]["best"] <= stats["seconds"]["median"]
+    assert 0 < stats["qualifying_plays"] < stats["events"] and stats["bytes"] > 0
+    assert len(stats["seconds"]["runs"]) == 3

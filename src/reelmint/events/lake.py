@@ -13,6 +13,9 @@ that is renamed into place once complete: a reader, or a crash, never meets a ha
 file under a `.parquet` name. Given the same batches and settings, the lake gets the
 same files with the same bytes.
 
+Files are LZ4-compressed: as small as Snappy's here, and DuckDB reads them about a third
+faster, which the stats queries feel more than the writer does.
+
 `compact` merges the small files of a partition into one. In process it is atomic for
 readers that hold `Lake.reading()` (every `events.stats` query does). Another process
 reading the lake at the same moment may, in the instant between the rename of the
@@ -55,7 +58,7 @@ Piece = tuple[EventBatch, "NDArray[np.intp] | slice"]
 
 
 def day_label(day: int) -> str:
-    """Day number since 1970-01-01 -> `YYYY-MM-DD` (day 20393 is 2025-10-30)."""
+    """Day number since 1970-01-01 -> `YYYY-MM-DD` (day 20758 is 2026-11-01)."""
     return (_EPOCH + timedelta(days=day)).isoformat()
 
 
@@ -95,7 +98,10 @@ class Lake:
     # -- writing ---------------------------------------------------------------------
 
     def append(self, batch: EventBatch) -> list[Path]:
-        """Buffer accepted events; the files written, if any partition became due."""
+        """Buffer accepted events; the files written, if any partition became due.
+
+        The buffer keeps the batch's arrays, not a copy, until their rows are written:
+        the caller must not modify them after handing them over."""
         if not len(batch):
             return []
         _check_storable(batch)
@@ -203,7 +209,7 @@ class Lake:
 
     def compact(self, min_files: int = 2) -> int:
         """Merge each partition with at least `min_files` files into one file, rows in the
-        order of the files' names (writer, then sequence). The number of files removed."""
+        order of the files' names (writer, then sequence). The number of files merged away."""
         removed = 0
         with self._lock:
             for directory in sorted(self._partition_dirs()):
