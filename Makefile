@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml $(UV)
 
 install: $(STAMP) ## create .venv and install reelmint with its dev extras
 
-demo: $(STAMP) ## run the main job on the embedded defaults
+demo: $(STAMP) ## simulate a month of a 10,000-user platform and write its report
 	$(BIN)/reelmint demo
 
 test: $(STAMP) ## run every test (PostgreSQL found, or started, or skipped with a reason)

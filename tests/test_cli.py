@@ -25,16 +25,16 @@ def reelmint(*args: str, home: Path, url: str | None = None) -> subprocess.Compl
 
 
 def test_demo_prints_balances_and_a_balanced_trial_balance(tmp_path: Path) -> None:
-    done = reelmint("demo", home=tmp_path)
+    done = reelmint("books", "walkthrough", home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "platform:revenue:gifts" in done.stdout and "$2.50" in done.stdout
     assert "NO" not in done.stdout.split("trial balance")[-1]
-    again = reelmint("demo", home=tmp_path)
+    again = reelmint("books", "walkthrough", home=tmp_path)
     assert again.returncode == 0 and again.stdout == done.stdout
 
 
 def test_books_commands_read_what_the_demo_posted(tmp_path: Path) -> None:
-    assert reelmint("demo", home=tmp_path).returncode == 0
+    assert reelmint("books", "walkthrough", home=tmp_path).returncode == 0
     balance = reelmint("books", "balance", "user:alice:coins", home=tmp_path)
     assert balance.returncode == 0 and "500 coins" in balance.stdout
     before = reelmint("books", "balance", "user:alice:coins", "--at", "2026-11-01T12:30:00",
@@ -47,7 +47,7 @@ def test_books_commands_read_what_the_demo_posted(tmp_path: Path) -> None:
 
 
 def test_export_writes_a_file_the_checker_accepts(tmp_path: Path) -> None:
-    assert reelmint("demo", home=tmp_path).returncode == 0
+    assert reelmint("books", "walkthrough", home=tmp_path).returncode == 0
     out = tmp_path / "books.beancount"
     done = reelmint("books", "export", "-f", "beancount", "-o", str(out), home=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -70,7 +70,7 @@ def test_export_writes_a_file_the_checker_accepts(tmp_path: Path) -> None:
 def test_bad_input_is_one_line_on_stderr_with_exit_code_2(
     tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
-    assert reelmint("demo", home=tmp_path).returncode == 0
+    assert reelmint("books", "walkthrough", home=tmp_path).returncode == 0
     done = reelmint(*args, home=tmp_path)
     assert done.returncode == 2
     assert needle in done.stderr
@@ -79,7 +79,7 @@ def test_bad_input_is_one_line_on_stderr_with_exit_code_2(
 
 
 def test_export_to_a_missing_directory_writes_nothing(tmp_path: Path) -> None:
-    assert reelmint("demo", home=tmp_path).returncode == 0
+    assert reelmint("books", "walkthrough", home=tmp_path).returncode == 0
     target = tmp_path / "nowhere" / "books.journal"
     done = reelmint("books", "export", "-f", "hledger", "-o", str(target), home=tmp_path)
     assert done.returncode == 2 and "not a directory" in done.stderr
@@ -97,7 +97,7 @@ def test_books_refuse_a_database_behind_the_code(tmp_path: Path) -> None:
 def test_bad_setting_is_reported_by_name(tmp_path: Path) -> None:
     env_home = tmp_path
     (env_home / "reelmint.toml").write_text("[economics.gifts]\ncreator_share = 0.5\n")
-    done = reelmint("demo", home=env_home)
+    done = reelmint("books", "walkthrough", home=env_home)
     assert done.returncode == 2
     assert "creator_share" in done.stderr and "exact" in done.stderr
 
@@ -105,7 +105,7 @@ def test_bad_setting_is_reported_by_name(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_demo_runs_on_postgresql(tmp_path: Path) -> None:
     with fresh_schema(require_server()) as url:
-        done = reelmint("demo", home=tmp_path, url=url)
+        done = reelmint("books", "walkthrough", home=tmp_path, url=url)
         assert done.returncode == 0, done.stderr
         assert "postgresql" in done.stdout
         verify = reelmint("books", "verify", home=tmp_path, url=url)

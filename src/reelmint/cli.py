@@ -26,6 +26,7 @@ from reelmint.money import MoneyError, format_amount
 from reelmint.parties.commands import app as keys_app
 from reelmint.platform import Platform, SchemaNotReady
 from reelmint.settings import Settings, load_settings
+from reelmint.sim.commands import demo_command, report_command, simulate_command
 
 app = typer.Typer(
     help="reelmint: the monetization engine for short-video and live platforms.\n\n"
@@ -40,6 +41,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(books_app, name="books")
 app.add_typer(keys_app, name="keys")
 app.add_typer(feed_app, name="feed")
+app.command("demo")(demo_command)
+app.command("simulate")(simulate_command)
+app.command("report")(report_command)
 console = Console()
 
 
@@ -86,14 +90,14 @@ def db_upgrade(ctx: typer.Context) -> None:
     console.print(f"schema up to date at {state.settings().database_url}")
 
 
-@app.command()
-def demo(
+@books_app.command("walkthrough")
+def walkthrough(
     ctx: typer.Context,
     start: Annotated[str, typer.Option(help="simulated start time (ISO 8601, UTC)")] = (
         "2026-11-01T12:00:00"
     ),
 ) -> None:
-    """Run a scripted day through the books: buy coins, send a gift, cash out.
+    """A scripted day through the books: buy coins, send a gift, cash out.
 
     Prints the balances and the trial balance. Runs on the embedded SQLite database
     unless --database-url says otherwise; running it again changes nothing (every

@@ -1,0 +1,1 @@
+"""The simulator: a synthetic platform driven through the real engines."""
