@@ -1,0 +1,1 @@
+"""Ads platform: Ads Manager model, targeting, auction, pacing, billing and reports."""
