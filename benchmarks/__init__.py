@@ -11,4 +11,5 @@ BENCHMARKS = {
     "http_throughput": "benchmarks.http_throughput",
     "lake": "benchmarks.lake",
     "ledger_throughput": "benchmarks.ledger_throughput",
+    "simulate": "benchmarks.simulate",
 }

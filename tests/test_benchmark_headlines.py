@@ -1,4 +1,4 @@
-"""The feed and lake benchmarks in their smallest form: they run and report their shape.
+"""The feed, lake and simulate benchmarks in their smallest form: they run and report their shape.
 
 Nothing here asserts on speed; the figures only have to be positive.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import feed_ranking, lake
+from benchmarks import feed_ranking, lake, simulate
 from benchmarks.harness import headline_table, write_result
 
 
@@ -33,3 +33,21 @@ def test_the_lake_cases_report_rates_and_query_times() -> None:
     assert stats["seconds"]["best"] <= stats["seconds"]["median"]
     assert 0 < stats["qualifying_plays"] < stats["events"] and stats["bytes"] > 0
     assert len(stats["seconds"]["runs"]) == 3
+
+
+def test_the_simulate_cases_report_wall_time_rates_and_the_cost_curve(tmp_path: Path) -> None:
+    cases = [simulate.Case(200, 2), simulate.Case(400, 2, scaled_to=5)]
+
+    payload = simulate.run(quick=True, cases=cases)
+
+    assert payload["failed"] == []
+    full, scaled, growth = payload["cases"]
+    assert full["days"] == full["measured_days"] == 2 and not full["scaled"]
+    assert full["impressions"] > 0 and full["impressions_per_s"] > 0 and full["events"] > 0
+    assert (scaled["days"], scaled["measured_days"], scaled["scaled_from_days"]) == (5, 2, 2)
+    assert scaled["measured"]["impressions"] < scaled["impressions"]  # 2 days up to 5
+    assert scaled["seconds"] > scaled["phases_s"]["typical_day"] * 5 > 0
+    assert [(p["users"], p["days"]) for p in payload["curve"]] == [(200, 2), (400, 5)]
+    assert growth["target"]["max_ratio"] == simulate.MAX_COST_RATIO and len(growth["ratios"]) == 2
+    headline_table(payload)  # renders
+    assert write_result(payload, tmp_path).name == "simulate.json"

@@ -25,6 +25,8 @@ from reelmint.events.model import Kind
 from reelmint.feed.model import F64, I64
 
 F32 = NDArray[np.float32]
+_SHIFT = np.int64(32)  # creator slots stay below 2^32, user slots below 2^31
+_LOW = np.int64((1 << 32) - 1)
 _TASTE = {Kind.LIKE: 1.0, Kind.COMMENT: 2.0, Kind.SHARE: 3.0, Kind.FOLLOW: 3.0,
           Kind.NOT_INTERESTED: -3.0}  # fmt: skip
 
@@ -37,8 +39,7 @@ class Audience:
         self.ids = DenseIds()
         self.declared = np.zeros((0, topics), np.float32)
         self.engaged = np.zeros((0, topics), np.float32)
-        empty = np.zeros(0, np.int64)
-        self._edges: tuple[I64, I64] = (empty, empty)  # (user slot, creator slot), sorted
+        self._keys = np.zeros(0, np.int64)  # user slot << 32 | creator slot, sorted, unique
         self._follow_pending: tuple[list[I64], list[I64]] = ([], [])
         self._csr: tuple[I64, I64] | None = None
 
@@ -95,20 +96,38 @@ class Audience:
 
     def follows(self) -> tuple[I64, I64]:
         """The follow graph as CSR over user slots: (indptr, creator slots), deduplicated.
-        Rebuilt only when follows were added or users arrived since the last call."""
+        Rebuilt only when follows were added or users arrived since the last call.
+
+        Edges are kept as one sorted array of keys (user slot << 32 | creator slot), so
+        a refresh merges in only the few follows that arrived since the last one: a
+        search and an insert, not a sort of the whole graph."""
         pending = self._follow_pending
         if self._csr is not None and not pending[0] and len(self._csr[0]) == len(self) + 1:
             return self._csr
         if pending[0]:
-            users = np.concatenate([self._edges[0], *pending[0]])
-            creators = np.concatenate([self._edges[1], *pending[1]])
-            width = np.int64(max(int(creators.max()) + 1, 1))
-            keys = np.sort(users * width + creators)  # a sort, not np.unique's hash table
-            keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-            self._edges = (keys // width, keys % width)
+            fresh = np.concatenate(pending[0]) << _SHIFT | np.concatenate(pending[1])
+            self._keys = merge_keys(self._keys, sorted_unique(fresh))
             self._follow_pending = ([], [])
-        users, creators = self._edges
+        users = self._keys >> _SHIFT
         indptr = np.zeros(len(self) + 1, np.int64)
         np.cumsum(np.bincount(users, minlength=len(self)), out=indptr[1:])
-        self._csr = (indptr, creators)
+        self._csr = (indptr, self._keys & _LOW)
         return self._csr
+
+
+def sorted_unique(keys: I64) -> I64:
+    """The distinct values, ascending: a sort and a comparison of neighbours (NumPy's
+    `unique` may build a hash table instead, several times slower on tens of millions)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def merge_keys(keys: I64, fresh: I64) -> I64:
+    """Sorted, distinct `keys` with the sorted, distinct `fresh` merged in. A few new keys
+    are inserted where they belong (one pass over `keys`); a bulk load is one sort."""
+    if len(fresh) * 8 > len(keys):
+        return sorted_unique(np.concatenate([keys, fresh]))
+    at = np.searchsorted(keys, fresh)
+    known = at < len(keys)
+    known[known] = keys[at[known]] == fresh[known]
+    return np.insert(keys, at[~known], fresh[~known])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from reelmint.feed.audience import sorted_unique
 from reelmint.settings import SimSettings
 from reelmint.sim.calibration import Calibration
 
@@ -136,7 +137,7 @@ def _follows(rng: np.random.Generator, cal: Calibration, creators: I64, fame: F6
     cdf = np.cumsum(fame)
     picks = np.searchsorted(cdf, rng.random(len(user)) * cdf[-1], side="right")
     creator = creators[np.minimum(picks, len(creators) - 1)]
-    keys = np.unique(user * np.int64(users) + creator)  # repeats and self-follows drop out
+    keys = sorted_unique(user * np.int64(users) + creator)  # repeats and self-follows drop out
     user, creator = keys // users, keys % users
     keep = user != creator
     return user[keep], creator[keep]

@@ -74,6 +74,8 @@ def simulate(settings: Settings, config: RunConfig, out: Path, ledger: Ledger,
                 engine.tick(world, tick)
         for engine in steps:
             engine.end_day(world, day)
+        # Write the day out: rare kinds would otherwise wait in memory for a full batch.
+        world.lake.flush()
         after = world.totals()
         for name in DAILY:
             world.record(name, after[name] - before[name])

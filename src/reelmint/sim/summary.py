@@ -104,7 +104,7 @@ def build_summary(world: World, engines: Sequence[Engine], creators: pa.Table,
               "rounds_per_day": world.ticks_per_day, "page": s.sim.page}  # fmt: skip
     counts = {"users": cfg.users, "creators": len(world.population.creators),
               "videos": int(posted.sum()), "videos_posted": sum(world.daily["videos_posted"]),
-              "follows": len(world.follows.keys)}  # fmt: skip
+              "follows": len(world.follows)}  # fmt: skip
     summary: dict[str, Any] = {
         "format": FORMAT,
         "seed": cfg.seed,

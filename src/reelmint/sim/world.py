@@ -21,6 +21,7 @@ from reelmint.content.catalog import VideoCatalog
 from reelmint.events.counters import SIGNALS, EngagementCounters
 from reelmint.events.ingest import Ingestor
 from reelmint.events.lake import Lake
+from reelmint.feed.audience import merge_keys
 from reelmint.ledger import Ledger
 from reelmint.settings import Settings
 from reelmint.sim.calibration import Calibration
@@ -73,22 +74,32 @@ class Tick:
 
 @dataclass
 class Follows:
-    """The follow graph as the simulator knows it: (user, creator id) pairs."""
+    """The follow graph as the simulator knows it: (user, creator id) pairs, kept as one
+    sorted array of keys user * users + creator."""
 
     users: int
-    keys: set[int] = field(default_factory=set)
+    keys: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     followers: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
+    def __len__(self) -> int:
+        return len(self.keys)
+
     def add(self, user: NDArray[np.int64], creator: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Record follows; returns which were new (a repeat or a self-follow is not)."""
-        new = np.zeros(len(user), np.bool_)
-        for i, key in enumerate((user * self.users + creator).tolist()):
-            if key not in self.keys and user[i] != creator[i]:
-                self.keys.add(key)
-                new[i] = True
+        """Record follows; returns which were new (a repeat, within the call or of an
+        earlier follow, or a self-follow is not)."""
+        keys = user * np.int64(self.users) + creator
+        order = np.argsort(keys, kind="stable")
+        first = np.zeros(len(keys), np.bool_)
+        ranked = keys[order]
+        first[order] = np.r_[True, ranked[1:] != ranked[:-1]] if len(keys) else first
+        at = np.searchsorted(self.keys, keys)
+        known = at < len(self.keys)
+        known[known] = self.keys[at[known]] == keys[known]
+        new: NDArray[np.bool_] = first & ~known & (user != creator)
         if len(self.followers) < self.users:
             self.followers = np.zeros(self.users, np.int64)
-        np.add.at(self.followers, creator[new], 1)
+        self.followers += np.bincount(creator[new], minlength=self.users)
+        self.keys = merge_keys(self.keys, np.sort(keys[new]))
         return new
 
 
