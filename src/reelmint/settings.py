@@ -107,6 +107,21 @@ class AdsSettings(_Section):
     lifetime_min_per_day_micros: int = 20 * USD
     paid_view_min_ms: int = 6_000
     reach_frequency_cap: tuple[int, int] = (7, 7)
+    auction: str = Field("gsp", pattern="^(gsp|first_price|vcg)$", description="auction rule")
+    reserve_cpm_micros: int = Field(
+        500_000, ge=0, description="reserve price per 1,000 impressions ($0.50)"
+    )
+    auto_bid_micros: dict[str, int] = Field(
+        default_factory=lambda: {
+            "cpm": 8_000_000,
+            "cpc": 400_000,
+            "cpv": 40_000,
+            "ocpm": 15_000_000,
+        },
+        description="what maximum delivery bids per billable event (CPM: per 1,000)",
+    )
+    shortlist: int = Field(64, ge=2, le=4096, description="ad groups checked per request "
+                           "before the next-best are looked at")  # fmt: skip
 
 
 class AffiliateSettings(_Section):
