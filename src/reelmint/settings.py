@@ -284,6 +284,9 @@ class SimSettings(_Section):
     rounds_per_day: int = Field(12, ge=1, le=288, description="ticks per day; the feed "
                                 "refreshes after each")  # fmt: skip
     page: int = Field(8, ge=1, le=64, description="videos per feed request")
+    ad_every: int = Field(6, ge=0, description="every k-th feed position is an ad slot (0: none)")
+    advertisers_per_10k_users: float = Field(10.0, ge=0, description="advertisers in the "
+                                             "simulation (at least 3 when above 0)")  # fmt: skip
     pages_per_day: float = Field(4.0, gt=0, description="mean requests per user on a day "
                                  "they open the app")  # fmt: skip
     activity_sigma: float = Field(1.0, ge=0, description="log-sd of users' activity (the tail)")

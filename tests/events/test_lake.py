@@ -15,6 +15,8 @@ from reelmint.events.model import Kind, Surface
 from reelmint.events.schema import from_arrow, schema_for
 from tests.events.factories import T0, rows
 
+AMOUNTS = {"coins", "amount_micros", "quartile", "charged_micros"}  # amount's file names
+
 
 def mixed(n: int, seed: int = 1, days: int = 3) -> EventBatch:
     """`n` events over `days` days and every kind, in time order."""
@@ -51,7 +53,7 @@ def expected_by_kind(batch: EventBatch) -> dict[Kind, EventBatch]:
             "invalid_reason": part.invalid_reason,
             "watch_ms": part.watch_ms if "watch_ms" in names else np.full(len(part), -1),
             "complete": part.complete & ("complete" in names),
-            "amount": part.amount if names & {"coins", "amount_micros", "quartile"}
+            "amount": part.amount if names & AMOUNTS
             else np.zeros(len(part), np.int64),
         }  # fmt: skip
         out[Kind(kind)] = part.replace(**fix)

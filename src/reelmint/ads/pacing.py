@@ -227,7 +227,7 @@ class PacingController:
         integral = np.clip(self._integral + error * dt, -self.integral_limit, self.integral_limit)
         want = ahead + close * error + self.ki * integral * self.step_minutes
         capacity = self.headroom * ahead
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             raw = np.where(capacity > 0, want / capacity, np.where(want > 0, np.inf, 0.0))
         throttle = np.clip(raw, self.floor, 1.0)
         pinned = ((raw >= 1.0) & (error > 0)) | ((raw <= self.floor) & (error < 0))

@@ -7,9 +7,10 @@ opens the others.
 
 The batch's generic `amount` column takes the kind's own name in the file: `coins`
 for a gift, `amount_micros` for an order, refund or conversion, `quartile` for
-`ad_quartile`. Sentinels become nulls where the schema has a nullable field: an
-author of -1 (not a video event), an invalid_reason of NONE, an ad view's watch_ms
-of -1.
+`ad_quartile`, `charged_micros` for the billable ad events (`ad_impression`, `ad_click`,
+`ad_view_6s`: what the advertiser was charged for it). Sentinels become nulls where
+the schema has a nullable field: an author of -1 (not a video event), an
+invalid_reason of NONE, an ad view's watch_ms of -1.
 
 Pure: Arrow is a columnar format library, not I/O; nothing here touches a file.
 """
@@ -46,11 +47,15 @@ BASE = pa.schema([
 ])  # fmt: skip
 _AD_WATCH = [pa.field("watch_ms", pa.int64())]  # ad views may say how long they ran
 _MICROS = [pa.field("amount_micros", pa.int64(), nullable=False)]
+# What the advertiser was charged for a billable ad event (0: not billed, or past a budget).
+_CHARGED = [pa.field("charged_micros", pa.int64(), nullable=False)]
 EXTRAS: dict[Kind, list[pa.Field]] = {
     Kind.PLAY: [pa.field("watch_ms", pa.int64(), nullable=False),
                 pa.field("complete", pa.bool_(), nullable=False)],
+    Kind.AD_IMPRESSION: _CHARGED,
+    Kind.AD_CLICK: _CHARGED,
     Kind.AD_VIEW_2S: _AD_WATCH,
-    Kind.AD_VIEW_6S: _AD_WATCH,
+    Kind.AD_VIEW_6S: _AD_WATCH + _CHARGED,
     Kind.AD_QUARTILE: [pa.field("quartile", pa.int8(), nullable=False)],
     Kind.GIFT: [pa.field("coins", pa.int64(), nullable=False)],
     Kind.ORDER: _MICROS,
@@ -58,7 +63,8 @@ EXTRAS: dict[Kind, list[pa.Field]] = {
     Kind.CONVERSION: _MICROS,
 }  # fmt: skip
 # File column -> the batch column it comes from, where the names differ.
-_SOURCE = {"ts": "ts_ms", "coins": "amount", "amount_micros": "amount", "quartile": "amount"}
+_SOURCE = {"ts": "ts_ms", "coins": "amount", "amount_micros": "amount", "quartile": "amount",
+           "charged_micros": "amount"}  # fmt: skip
 
 
 def schema_for(kind: Kind) -> pa.Schema:

@@ -11,7 +11,9 @@ the tick, the ingestor puts them in the lake and the counters, and the ranker re
 its snapshot at the tick's end. Follows grow from follow events.
 
 What it served in the tick is left in `world.shared["feed.tick"]` (viewer ids, catalog
-slots, responses) for engines that run after it in the same tick.
+slots, responses), and the pages' ad positions (`sim.ad_every`) in
+`world.shared["feed.ad_slots"]` (one viewer id per position), for engines that run
+after it in the same tick.
 """
 
 from __future__ import annotations
@@ -92,12 +94,15 @@ class FeedEngine(Engine):
         page = world.settings.sim.page
         viewers: list[I64] = []
         slots: list[I64] = []
+        ad_slots = page - self.ranker.plan.organic_count(page)
+        ad_viewers: list[I64] = []
         for j in range(int(counts.max()) if len(counts) else 0):
             who = users[counts > j]
             served = self.ranker.rank_batch(who, page, tick.start_ms, rng).videos
             rows, cols = np.nonzero(served >= 0)
             viewers.append(who[rows])
             slots.append(served[rows, cols])
+            ad_viewers.append(np.repeat(who, ad_slots))
         viewer = np.concatenate(viewers) if viewers else np.zeros(0, np.int64)
         slot = np.concatenate(slots) if slots else np.zeros(0, np.int64)
         responses = self._respond(world, viewer, slot, rng)
@@ -106,6 +111,9 @@ class FeedEngine(Engine):
         world.events_ingested += report.accepted
         self.ranker.refresh(tick.end_ms)
         world.shared["feed.tick"] = (viewer, slot, responses)
+        # The ad positions of the pages served, one viewer per position, for the ads.
+        world.shared["feed.ad_slots"] = (np.concatenate(ad_viewers) if ad_viewers
+                                         else np.zeros(0, np.int64))  # fmt: skip
 
     def summarize(self, world: World, summary: dict[str, Any]) -> None:
         summary.setdefault("engines", {})["feed"] = {
@@ -176,7 +184,7 @@ def feed_settings(world: World) -> Any:
     pop, s = world.population, world.settings
     daily = float((pop.active_share * pop.pages).sum()) * s.sim.page
     bits = int(min(30, max(s.feed.seen_bits, math.ceil(math.log2(max(daily * 8, 2))))))
-    return s.feed.model_copy(update={"seen_bits": bits})
+    return s.feed.model_copy(update={"seen_bits": bits, "ad_every": s.sim.ad_every})
 
 
 def targets(world: World) -> Targets:
