@@ -103,7 +103,7 @@ class Decider:
             if not len(open_rows):
                 break
             chunk = ranked[start : start + self.shortlist]
-            ok = inv.index.eligible(_rows(columns, open_rows), inv.group[chunk])
+            ok = inv.index.eligible(columns.take(open_rows), inv.group[chunk])
             capped = inv.cap_impressions[chunk] > 0
             if capped.any():
                 seen = self.frequency.seen(users[open_rows][:, None], chunk[None, capped],
@@ -134,11 +134,6 @@ class Decider:
                                   np.ceil(ecpm[g] / 1000).astype(np.int64))  # fmt: skip
         cap: I64 = np.where(np.isin(inv.billing[g], (0, 3)), per_impression, inv.bid_micros[g])
         return cap
-
-
-def _rows(columns: UserColumns, rows: I64) -> UserColumns:
-    return UserColumns({d: c[rows] for d, c in columns.single.items()},
-                       {d: m[rows] for d, m in columns.multi.items()})  # fmt: skip
 
 
 def _merge(best: F64, who: I64, rows: I64, scores: F64, chunk: I64) -> None:

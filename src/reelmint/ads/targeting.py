@@ -153,6 +153,11 @@ class UserColumns:
             return len(column)
         return 0
 
+    def take(self, rows: NDArray[np.int64]) -> UserColumns:
+        """The same columns for these users only (rows may repeat)."""
+        return UserColumns({d: c[rows] for d, c in self.single.items()},
+                           {d: m[rows] for d, m in self.multi.items()})  # fmt: skip
+
     def profile(self, row: int) -> dict[Dimension, frozenset[int]]:
         """One user's Profile, e.g. {COUNTRY: {3}, INTEREST: {1, 4}}."""
         profile: dict[Dimension, frozenset[int]] = {}

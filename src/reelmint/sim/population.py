@@ -84,7 +84,7 @@ def generate(users: int, topics: int, cal: Calibration, sim: SimSettings,
     weights = np.array([cal.activity.get(c, 1.0) for c in classes])
     cls = rng.choice(len(classes), users, p=weights / weights.sum())
     day_share = np.array([sim.active_day_share.get(c, 0.5) for c in classes])[cls]
-    pages = _mean_one(rng, sim.activity_sigma, users) * sim.pages_per_day
+    pages = mean_one(rng, sim.activity_sigma, users) * sim.pages_per_day
     creator_share = cal.author_share if sim.creator_share is None else sim.creator_share
     creators = np.flatnonzero(rng.random(users) < creator_share).astype(np.int64)
     if not len(creators):  # a platform with nobody posting has nothing to rank
@@ -96,7 +96,7 @@ def generate(users: int, topics: int, cal: Calibration, sim: SimSettings,
         country=country, language=language_of[country], interests=interests,
         declared=_declare(rng, interests, sim.declared_topics), active_share=day_share,
         pages=pages, creators=creators, fame=fame,
-        skill=_mean_one(rng, sim.quality_sigma, c),
+        skill=mean_one(rng, sim.quality_sigma, c),
         post_rate=np.exp(rng.normal(np.log(sim.posts_per_day), sim.posting_sigma, c)),
         main_topic=rng.choice(topics, c, p=popularity), live=rng.random(c) < cal.live_share,
         topic_popularity=popularity,
@@ -110,7 +110,7 @@ def _draw(rng: np.random.Generator, shares: dict[str, float], n: int) -> NDArray
     return rng.choice(len(p), n, p=p / p.sum()).astype(np.int8)
 
 
-def _mean_one(rng: np.random.Generator, sigma: float, n: int) -> F64:
+def mean_one(rng: np.random.Generator, sigma: float, n: int) -> F64:
     """Lognormal with mean 1: the level's spread without moving its average."""
     return rng.lognormal(-sigma * sigma / 2, sigma, n)
 

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from reelmint.content.catalog import VideoCatalog
 from reelmint.settings import SimSettings
 from reelmint.sim.calibration import Calibration
-from reelmint.sim.population import Population
+from reelmint.sim.population import Population, mean_one
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -66,7 +66,7 @@ class Poster:
         if slots[0] != len(traits) or slots[-1] != len(traits) + n - 1:
             raise RuntimeError("the simulator's videos must fill the catalog in order")
         traits.quality = np.concatenate([traits.quality, self.quality(n, rng, who)])
-        traits.likeability = np.concatenate([traits.likeability, _mean_one(
+        traits.likeability = np.concatenate([traits.likeability, mean_one(
             rng, self.sim.likeability_sigma, n)])  # fmt: skip
         traits.next_id += n
         return slots
@@ -80,8 +80,4 @@ class Poster:
         is None, for the behaviour's reference) times a per-video draw."""
         if who is None:
             who = rng.integers(0, len(self.pop.creators), n)
-        return self.pop.skill[who] * _mean_one(rng, VIDEO_NOISE, n)
-
-
-def _mean_one(rng: np.random.Generator, sigma: float, n: int) -> F64:
-    return rng.lognormal(-sigma * sigma / 2, sigma, n)
+        return self.pop.skill[who] * mean_one(rng, VIDEO_NOISE, n)

@@ -124,7 +124,7 @@ class AdsEngine(Engine):
         minute = (tick.start_ms % DAY_MS) / 60_000
         d.pacing.update(minute, d.accruals.group_today)
         rng = world.rng("ads.tick", tick.day, tick.index)
-        out = d.decide(viewers, _take(self.columns, viewers), tick.start_ms, rng)
+        out = d.decide(viewers, self.columns.take(viewers), tick.start_ms, rng)
         self.counts["slots"] += len(viewers)
         shown = out.filled
         self.counts["filled"] += int(shown.sum())
@@ -314,13 +314,6 @@ def user_columns(pop: Population, topics: int) -> UserColumns:
     }
     return UserColumns(
         {d: v.astype(np.int64) for d, v in single.items()}, {Dimension.INTEREST: interests}
-    )
-
-
-def _take(columns: UserColumns, users: I64) -> UserColumns:
-    return UserColumns(
-        {d: c[users] for d, c in columns.single.items()},
-        {d: m[users] for d, m in columns.multi.items()},
     )
 
 
