@@ -148,3 +148,24 @@ def test_budgets_and_balances_cap_charges_and_postings_balance() -> None:
     assert books.balance("platform:revenue:ads").posted == 15 * USD
     assert books.balance("advertiser:acme:prepaid").posted == 0
     assert all(row.balanced for row in books.trial_balance())
+
+
+def test_a_slot_nobody_targets_gets_no_ad_and_others_still_fill() -> None:
+    groups = [group(i, 5.0 + i * 0.01, country=BR) for i in range(1, 300)]
+    d = decider(groups)
+    d.shortlist = 4
+    out = d.decide(np.array([1, 2]), users([US, BR]), T0, np.random.default_rng(0))
+    assert out.group[0] == -1 and out.price_micros[0] == 0
+    assert d.inventory.group[out.group[1]] == 299  # the best BR bid, at the next one's price
+    assert out.price_micros[1] == round((5.0 + 298 * 0.01) * 1000)
+
+
+def test_a_balance_is_never_overdrawn_even_by_one_event() -> None:
+    # 10,000 micros of balance: 3,000 + 4,000 = 7,000 fits; another 4,000 would make
+    # 11,000, so it is delivered free, and so is everything after it.
+    d = decider([group(1, 9.0, budget=20 * USD)], balance=10_000)
+    prices = np.array([3_000, 4_000, 4_000, 1_000], np.int64)
+    charged = d.accruals.charge(d.inventory, np.zeros(4, np.int64), prices,
+                                np.full(4, T0, np.int64))  # fmt: skip
+    assert charged.tolist() == [3_000, 4_000, 0, 0]
+    assert d.accruals.available[0] == 3_000

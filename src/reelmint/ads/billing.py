@@ -3,9 +3,9 @@ turning what was charged into ledger transfers.
 
 Charges accrue in real-time counters: per ad group today, per campaign today, and per
 advertiser not yet posted. An event is charged only while its group, its campaign and
-its advertiser's prepaid balance all still have room before it (`pacing.cap_wins`), so
-no budget is exceeded by more than the price of one billable event and no advertiser's
-balance is ever overdrawn: an event past a limit is delivered free. `postings` turns
+its advertiser's prepaid balance all still have room (`pacing.cap_wins` for budgets, so
+no budget is exceeded by more than the price of one billable event; strictly for the
+balance, which is never overdrawn): an event past a limit is delivered free. `postings` turns
 what each advertiser accrued in each hour into one transfer, advertiser prepaid ->
 platform ad revenue, with an id made of the advertiser and the hour, so posting twice
 is `exists` and changes nothing.
@@ -52,7 +52,7 @@ class Accruals:
         campaign = inv.campaign[group]
         keep &= _capped(campaign, price, keep, _room(self.campaign_today, inv.campaign_cap))
         advertiser = inv.advertiser[group]
-        keep &= _capped(advertiser, price, keep, self.available)
+        keep &= _affordable(advertiser, price, keep, self.available)
         charged = np.where(keep, price, 0)
         np.add.at(self.group_today, group, charged)
         np.add.at(self.group_total, group, charged)
@@ -91,6 +91,27 @@ def _capped(key: I64, price: I64, keep: NDArray[np.bool_], room: I64) -> NDArray
     out = np.zeros(len(key), np.bool_)
     rows = np.flatnonzero(keep)
     out[rows] = cap_wins(key[rows], price[rows], room)
+    return out
+
+
+def _affordable(key: I64, price: I64, keep: NDArray[np.bool_], available: I64
+                ) -> NDArray[np.bool_]:  # fmt: skip
+    """Strictly within a balance: per key, kept rows while the running total *including*
+    the row fits in what is available. Unlike a budget, a prepaid balance may not be
+    overshot even by one event, so a balance is never overdrawn. (A row after the first
+    that does not fit is dropped too, even if a smaller one would: conservative.)"""
+    out = np.zeros(len(key), np.bool_)
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return out
+    k, p = key[rows], price[rows]
+    order = np.argsort(k, kind="stable")
+    ks, ps = k[order], p[order]
+    total = np.cumsum(ps)
+    starts = np.r_[0, np.flatnonzero(ks[1:] != ks[:-1]) + 1]
+    before = np.repeat(total[starts] - ps[starts], np.diff(np.r_[starts, len(ks)]))
+    fits = total - before <= available[ks]
+    out[rows[order]] = fits
     return out
 
 

@@ -10,8 +10,10 @@ slot (a request), which is a batch of one. Per batch:
 3. **Shortlist**: groups in falling eCPM. For each slot, the best `shortlist` are
    checked for targeting (`TargetingIndex.eligible`), frequency caps and pacing
    (participation drawn at the group's throttle); slots that have not yet found two
-   takers go on to the next `shortlist`, until two are found or the groups run out.
-   The two best takers per slot are all an auction over one slot needs.
+   takers go on to the next `shortlist`. After `PROBE_CHUNKS` shortlists, a slot still
+   short asks the conjunction index which groups target it at all (`match`), so a slot
+   nobody targets costs one look-up, not a walk over every group. The two best takers
+   per slot are all an auction over one slot needs.
 4. **Auction**: the configured rule's batch form (`auction.RULES_BATCH`) with the reserve,
    then the price per billable event in integer micros (`auction.price_micros`).
 
@@ -36,6 +38,7 @@ from reelmint.ads.targeting import UserColumns
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
+PROBE_CHUNKS = 2  # shortlists checked cell by cell before asking the index per slot
 EVENT_OF_BILLING = (Action.IMPRESSION, Action.CLICK, Action.VIEW_6S, Action.CONVERSION)
 
 
@@ -98,20 +101,17 @@ class Decider:
         best = np.full((n, 2), -np.inf)
         who = np.full((n, 2), -1, np.int64)
         open_rows = np.arange(n)
-        throttle = self.pacing.throttle
-        for start in range(0, len(ranked), self.shortlist):
+        probed = min(len(ranked), PROBE_CHUNKS * self.shortlist)
+        for start in range(0, probed, self.shortlist):
             if not len(open_rows):
                 break
             chunk = ranked[start : start + self.shortlist]
             ok = inv.index.eligible(columns.take(open_rows), inv.group[chunk])
-            capped = inv.cap_impressions[chunk] > 0
-            if capped.any():
-                seen = self.frequency.seen(users[open_rows][:, None], chunk[None, capped],
-                                           inv.cap_days[chunk][None, capped], now_ms)  # fmt: skip
-                ok[:, capped] &= seen < inv.cap_impressions[chunk][None, capped]
-            ok &= rng.random(ok.shape) < throttle[chunk][None, :]
+            ok &= self._allowed(users[open_rows][:, None], chunk[None, :], now_ms, rng)
             _merge(best, who, open_rows, np.where(ok, ecpm[chunk][None, :], -np.inf), chunk)
             open_rows = open_rows[who[open_rows, 1] < 0]
+        if len(open_rows) and probed < len(ranked):
+            self._exhaust(users, columns, open_rows, ranked, probed, ecpm, best, who, now_ms, rng)
         column, clearing = BATCH_RULES[self.rule](best, self.reserve_cpm_micros)
         group = np.where(column >= 0, who[np.arange(n), np.maximum(column, 0)], -1)
         price = np.zeros(n, np.int64)
@@ -124,6 +124,54 @@ class Decider:
             price[won] = np.minimum(np.maximum(charged, 1), self._bid_per_event(g, ecpm))
         return Decisions(group, np.where(group >= 0, inv.ad[np.maximum(group, 0)], -1), price,
                          np.where(group >= 0, p_event[np.maximum(group, 0)], np.nan))  # fmt: skip
+
+    def _allowed(self, users: I64, groups: I64, now_ms: int,
+                 rng: np.random.Generator) -> NDArray[np.bool_]:  # fmt: skip
+        """Frequency caps and pacing for (user, group) pairs (broadcast): may it bid?"""
+        inv = self.inventory
+        users, groups = np.broadcast_arrays(users, groups)
+        ok = rng.random(users.shape) < self.pacing.throttle[groups]
+        capped = inv.cap_impressions[groups] > 0
+        if capped.any():
+            seen = self.frequency.seen(users[capped], groups[capped], inv.cap_days[groups[capped]],
+                                       now_ms)  # fmt: skip
+            ok[capped] &= seen < inv.cap_impressions[groups[capped]]
+        return ok
+
+    def _exhaust(
+        self, users: I64, columns: UserColumns, rows: I64, ranked: I64, probed: int,
+        ecpm: F64, best: F64, who: I64, now_ms: int, rng: np.random.Generator,
+    ) -> None:  # fmt: skip
+        """Slots still short of two takers after the probed shortlists: ask the targeting
+        index which groups match each (once per distinct profile), keep the unprobed live
+        ones and fold them in. A slot nothing targets is settled at once, instead of
+        walking every shortlist to the end."""
+        inv = self.inventory
+        rank = np.full(len(inv), -1, np.int64)
+        rank[ranked[probed:]] = np.arange(probed, len(ranked))
+        subset = columns.take(rows)
+        found: dict[tuple[tuple[str, frozenset[int]], ...], I64] = {}
+        pair_row: list[I64] = []
+        pair_group: list[I64] = []
+        for i, row in enumerate(rows.tolist()):
+            profile = subset.profile(i)
+            key = tuple(sorted(profile.items()))
+            if key not in found:
+                slots = inv.slot_of(inv.index.match(profile))
+                slots = slots[(slots >= 0) & (rank[np.maximum(slots, 0)] >= 0)]
+                found[key] = slots[np.argsort(rank[slots], kind="stable")]
+            if len(found[key]):
+                pair_row.append(np.full(len(found[key]), row))
+                pair_group.append(found[key])
+        if not pair_row:
+            return
+        row_of, group_of = np.concatenate(pair_row), np.concatenate(pair_group)
+        ok = self._allowed(users[row_of], group_of, now_ms, rng)
+        row_of, group_of = row_of[ok], group_of[ok]
+        for row in np.unique(row_of).tolist():
+            mine = group_of[row_of == row]  # in rank order: falling eCPM
+            here = np.array([row])
+            _merge(best, who, here, ecpm[mine][None, :], mine)
 
     def _bid_per_event(self, g: I64, ecpm: F64) -> I64:
         """The most a billable event may cost: the bid, per impression for CPM (per 1,000
