@@ -7,6 +7,7 @@ returns its JSON payload, and the shared plumbing in `harness`. Results land in
 
 # Benchmark name -> module, imported only when it runs (no work at import time).
 BENCHMARKS = {
+    "ads_decision": "benchmarks.ads_decision",
     "feed_ranking": "benchmarks.feed_ranking",
     "http_throughput": "benchmarks.http_throughput",
     "lake": "benchmarks.lake",

@@ -1,4 +1,5 @@
-"""The feed, lake and simulate benchmarks in their smallest form: they run and report their shape.
+"""The ads, feed, lake and simulate benchmarks in their smallest form: they run and report
+their shape.
 
 Nothing here asserts on speed; the figures only have to be positive.
 """
@@ -7,8 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import feed_ranking, lake, simulate
+from benchmarks import ads_decision, feed_ranking, lake, simulate
 from benchmarks.harness import headline_table, write_result
+
+
+def test_the_ads_decision_cases_report_latency_throughput_and_fill(tmp_path: Path) -> None:
+    single = ads_decision.single_case(300, 2_000, 40)
+    batch = ads_decision.batch_case(300, 2_000, 500, 2)
+
+    assert set(single["latency_ms"]) == {"p50", "p99", "max"} and single["latency_ms"]["p99"] > 0
+    assert single["target"]["max_p99_ms"] == ads_decision.MAX_P99_MS
+    assert 0 < single["fill_rate"] <= 1 and 0 < batch["fill_rate"] <= 1  # auctions have winners
+    assert batch["decisions_per_s"]["median"] > 0 and len(batch["decisions_per_s"]["runs"]) == 2
+    payload = {"benchmark": "ads_decision", "quick": True, "cases": [single, batch]}
+    headline_table(payload)  # renders
+    assert write_result(payload, tmp_path).name == "ads_decision.json"
 
 
 def test_the_feed_ranking_cases_report_latency_and_throughput(tmp_path: Path) -> None:
