@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from reelmint.ads.commands import app as ads_app
 from reelmint.content.model import ContentError
 from reelmint.events.codec import CodecError
 from reelmint.feed.commands import app as feed_app
@@ -41,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(books_app, name="books")
 app.add_typer(keys_app, name="keys")
 app.add_typer(feed_app, name="feed")
+app.add_typer(ads_app, name="ads")
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
 app.command("report")(report_command)
@@ -79,6 +81,7 @@ def root(
     ctx.obj = lambda: state.open().ledger
     ctx.meta["engine"] = lambda: state.open(migrate=True).engine
     ctx.meta["feed"] = lambda: state.open(migrate=True).feed
+    ctx.meta["ads"] = lambda: state.open(migrate=True).ads
     ctx.meta["state"] = state
 
 

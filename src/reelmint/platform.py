@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from reelmint.ads.service import AdsManager
+from reelmint.ads.store import AdsStore
 from reelmint.content.store import VideoStore
 from reelmint.db.engine import make_engine
 from reelmint.db.migrate import current_revision, head_revision, upgrade
@@ -29,6 +31,14 @@ class Platform:
     engine: Engine
     ledger: SqlLedger
     _feed: FeedService | None = field(default=None, repr=False)
+    _ads: AdsManager | None = field(default=None, repr=False)
+
+    @property
+    def ads(self) -> AdsManager:
+        """The Ads Manager, built on first use."""
+        if self._ads is None:
+            self._ads = AdsManager(AdsStore(self.engine), self.ledger, self.settings.economics.ads)
+        return self._ads
 
     @property
     def feed(self) -> FeedService:

@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
+from reelmint.ads import routes as ads_routes
 from reelmint.api import books, events, keys
 from reelmint.api.observe import Metrics, Observe
 from reelmint.content.model import ContentError
@@ -75,6 +76,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(events.router)
     app.include_router(feed_routes.router)
+    app.include_router(ads_routes.router)
     _add_health(app, metrics)
     _add_problem_handlers(app)
     app.add_middleware(Observe, metrics=metrics)

@@ -45,14 +45,16 @@ IDEMPOTENCY_IN_USE = _t("idempotency-key-in-use", 409,
                         "A request with this idempotency key is still running")  # fmt: skip
 VIDEO_CONFLICT = _t("video-exists-with-different-fields", 409,
                     "The video id is taken by a different video")  # fmt: skip
+ADS_CONFLICT = _t("ads-id-conflict", 409, "The id already stands for something else")
+ADS_RULE = _t("ads-rule", 422, "The request breaks an Ads Manager rule")
 RATE_LIMITED = _t("rate-limited", 429, "Too many requests for this key")
 PAYLOAD_TOO_LARGE = _t("payload-too-large", 413, "The request body is too large")
 NOT_READY = _t("not-ready", 503, "The service cannot reach its database")
 INTERNAL = _t("internal-error", 500, "Internal error")
 
 ALL = (MALFORMED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, VALIDATION,
-       ACCOUNT_CONFLICT, VIDEO_CONFLICT, IDEMPOTENCY_REUSED, IDEMPOTENCY_IN_USE, RATE_LIMITED,
-       PAYLOAD_TOO_LARGE, NOT_READY, INTERNAL)  # fmt: skip
+       ACCOUNT_CONFLICT, VIDEO_CONFLICT, ADS_CONFLICT, ADS_RULE, IDEMPOTENCY_REUSED,
+       IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE, NOT_READY, INTERNAL)  # fmt: skip
 BY_STATUS = {t.status: t for t in reversed(ALL)}  # the first type listed for a status wins
 
 

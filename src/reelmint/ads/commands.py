@@ -1,0 +1,261 @@
+"""`reelmint ads ...`: the Ads Manager from the command line, as the platform's operator.
+
+Thin: each command parses its input, calls the Ads Manager, and prints one line. Every
+campaign, ad group and ad command names the advertiser it acts for (`--advertiser`);
+another advertiser's object is refused. Amounts are money text (`$50`, `20.5 USD`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelmint.ads.model import (
+    Ad,
+    AdGroup,
+    AdsError,
+    Advertiser,
+    BidStrategy,
+    Billing,
+    Budget,
+    BudgetMode,
+    CallToAction,
+    Campaign,
+    Objective,
+    Schedule,
+    Status,
+)
+from reelmint.ads.service import AdsManager
+from reelmint.ads.targeting import Condition, Dimension, Targeting
+from reelmint.money import Asset, format_amount, parse_amount
+
+app = typer.Typer(
+    help="The Ads Manager: advertisers and their prepaid balance, campaigns, ad groups and "
+    "ads.\n\nAn advertiser pays in advance (`top-up`), then builds campaign -> ad group -> ad "
+    "and activates them in that order. Start with:\n\n"
+    "reelmint ads advertiser add acme 'Acme Shoes'",
+    no_args_is_help=True,
+)
+advertiser_app = typer.Typer(help="Register advertisers.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaigns: an objective and a budget.", no_args_is_help=True)
+group_app = typer.Typer(help="Ad groups: when, to whom, and how to bid.", no_args_is_help=True)
+ad_app = typer.Typer(help="Ads: a video creative and where it leads.", no_args_is_help=True)
+app.add_typer(advertiser_app, name="advertiser")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(group_app, name="group")
+app.add_typer(ad_app, name="ad")
+console = Console()
+
+AdvertiserOption = Annotated[str, typer.Option("--advertiser", "-a", help="acting for")]
+StatusArg = Annotated[Status, typer.Argument(help="active, paused or completed")]
+Codes = Annotated[list[int] | None, typer.Option(min=0)]
+
+
+def _ads(ctx: typer.Context) -> AdsManager:
+    opener: Callable[[], AdsManager] = ctx.meta["ads"]
+    return opener()
+
+
+def _usd(text: str) -> int:
+    asset, micros = parse_amount(text, default_asset=Asset.USD)
+    if asset is not Asset.USD:
+        raise AdsError(f"ads money is USD, not {asset.value} ({text!r})")
+    return micros
+
+
+def _ms(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 time: {text!r} (try 2026-11-01T00:00:00Z)") from exc
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def _now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
+
+
+def _budget(mode: BudgetMode, amount: str | None) -> Budget:
+    return Budget(mode, None if amount is None else _usd(amount))
+
+
+def _money(micros: int | None) -> str:
+    return "—" if micros is None else format_amount(Asset.USD, micros)
+
+
+# Advertisers and money
+
+
+@advertiser_app.command("add")
+def advertiser_add(
+    ctx: typer.Context,
+    advertiser_id: Annotated[str, typer.Argument(metavar="ID", help="letters, digits, _ or -")],
+    name: Annotated[str, typer.Argument(help="display name")],
+    industry: Annotated[str, typer.Option(help="for reports")] = "other",
+) -> None:
+    """Register an advertiser and open its prepaid account. Safe to run again.
+
+    Example: reelmint ads advertiser add acme 'Acme Shoes' --industry retail
+    """
+    made = _ads(ctx).register_advertiser(Advertiser(advertiser_id, name, industry))
+    console.print(f"advertiser {made.id} ({made.name}), prepaid account {made.prepaid_account}")
+
+
+@app.command("top-up")
+def top_up(
+    ctx: typer.Context,
+    advertiser_id: Annotated[str, typer.Argument(metavar="ADVERTISER")],
+    amount: Annotated[str, typer.Argument(help="money text: $100, 250.50 USD")],
+    ref: Annotated[str, typer.Option("--ref", help="the payment's id; a retry credits once")],
+) -> None:
+    """Credit a payment to an advertiser's prepaid balance.
+
+    Example: reelmint ads top-up acme '$100' --ref pay-1
+    """
+    balance = _ads(ctx).top_up(advertiser_id, _usd(amount), ref, datetime.now(UTC))
+    console.print(f"{advertiser_id}: balance {_money(balance)}")
+
+
+@app.command()
+def balance(ctx: typer.Context, advertiser_id: Annotated[str, typer.Argument(
+        metavar="ADVERTISER")]) -> None:  # fmt: skip
+    """Show an advertiser's prepaid balance.
+
+    Example: reelmint ads balance acme
+    """
+    console.print(f"{advertiser_id}: balance {_money(_ads(ctx).balance(advertiser_id))}")
+
+
+# Campaigns
+
+
+@campaign_app.command("add")
+def campaign_add(
+    ctx: typer.Context,
+    advertiser: AdvertiserOption,
+    name: Annotated[str, typer.Option(help="campaign name")],
+    objective: Annotated[Objective, typer.Option(help="what the campaign buys")],
+    budget: Annotated[str | None, typer.Option(help="money text, at least $50")] = None,
+    budget_mode: Annotated[BudgetMode, typer.Option(help="per day or in all")] = BudgetMode.DAILY,
+) -> None:
+    """Create a campaign (a draft until activated).
+
+    Example: reelmint ads campaign add -a acme --name 'Spring sale' --objective traffic
+    --budget '$50'
+    """
+    draft = Campaign(0, advertiser, name, objective, _budget(budget_mode, budget))
+    made = _ads(ctx).create_campaign(advertiser, draft)
+    console.print(f"campaign {made.id} ({made.name}): {made.status}")
+
+
+@campaign_app.command("list")
+def campaign_list(ctx: typer.Context, advertiser: AdvertiserOption) -> None:
+    """List an advertiser's campaigns.
+
+    Example: reelmint ads campaign list -a acme
+    """
+    table = Table(title=f"campaigns of {advertiser}")
+    for column in ("id", "name", "objective", "budget", "status"):
+        table.add_column(column)
+    for c in _ads(ctx).list_campaigns(advertiser):
+        budget = f"{_money(c.budget.micros)} {c.budget.mode}"
+        table.add_row(str(c.id), c.name, str(c.objective), budget, str(c.status))
+    console.print(table)
+
+
+@campaign_app.command("status")
+def campaign_status(ctx: typer.Context, campaign_id: Annotated[int, typer.Argument(metavar="ID")],
+                    to: StatusArg, advertiser: AdvertiserOption) -> None:  # fmt: skip
+    """Activate, pause or complete a campaign (completed is final).
+
+    Example: reelmint ads campaign status 1 active -a acme
+    """
+    moved = _ads(ctx).set_campaign_status(advertiser, campaign_id, to)
+    console.print(f"campaign {moved.id}: {moved.status}")
+
+
+# Ad groups
+
+
+@group_app.command("add")
+def group_add(
+    ctx: typer.Context,
+    advertiser: AdvertiserOption,
+    campaign: Annotated[int, typer.Option(help="the campaign it belongs to", min=0)],
+    name: Annotated[str, typer.Option(help="ad group name")],
+    billing: Annotated[Billing, typer.Option(help="what is billed; it must fit the objective")],
+    budget: Annotated[str | None, typer.Option(help="money text, at least $20 a day")] = None,
+    budget_mode: Annotated[BudgetMode, typer.Option(help="per day or in all")] = BudgetMode.DAILY,
+    start: Annotated[str | None, typer.Option(help="ISO time (default: now)")] = None,
+    end: Annotated[str | None, typer.Option(help="ISO time (default: until stopped)")] = None,
+    bid_strategy: Annotated[BidStrategy, typer.Option()] = BidStrategy.MAX_DELIVERY,
+    bid: Annotated[str | None, typer.Option(help="money per billed unit (caps only)")] = None,
+    country: Codes = None,
+    age_band: Codes = None,
+    interest: Codes = None,
+) -> None:
+    """Create an ad group in a campaign (a draft until activated). Each repeatable
+    targeting option is one include condition: any of its codes, and all options hold.
+
+    Example: reelmint ads group add -a acme --campaign 1 --name 'US young' --billing cpc
+    --budget '$20' --country 3 --age-band 1 --age-band 2 --interest 5
+    """
+    wanted = ((Dimension.COUNTRY, country), (Dimension.AGE_BAND, age_band),
+              (Dimension.INTEREST, interest))  # fmt: skip
+    targeting = Targeting(tuple(Condition(d, frozenset(v)) for d, v in wanted if v))
+    schedule = Schedule(_now_ms() if start is None else _ms(start),
+                        None if end is None else _ms(end))  # fmt: skip
+    draft = AdGroup(0, campaign, name, schedule, _budget(budget_mode, budget), billing,
+                    bid_strategy, None if bid is None else _usd(bid), targeting)  # fmt: skip
+    made = _ads(ctx).create_ad_group(advertiser, draft)
+    console.print(f"ad group {made.id} ({made.name}) in campaign {made.campaign}: {made.status}")
+
+
+@group_app.command("status")
+def group_status(ctx: typer.Context, group_id: Annotated[int, typer.Argument(metavar="ID")],
+                 to: StatusArg, advertiser: AdvertiserOption) -> None:  # fmt: skip
+    """Move an ad group; activating it needs its campaign active.
+
+    Example: reelmint ads group status 1 active -a acme
+    """
+    moved = _ads(ctx).set_ad_group_status(advertiser, group_id, to)
+    console.print(f"ad group {moved.id}: {moved.status}")
+
+
+# Ads
+
+
+@ad_app.command("add")
+def ad_add(
+    ctx: typer.Context,
+    advertiser: AdvertiserOption,
+    group: Annotated[int, typer.Option(help="the ad group it belongs to", min=0)],
+    video: Annotated[int, typer.Option(help="the creative's video id", min=0)],
+    url: Annotated[str, typer.Option(help="landing page, http(s)")],
+    cta: Annotated[CallToAction, typer.Option(help="call to action")] = CallToAction.LEARN_MORE,
+    authorization: Annotated[str | None, typer.Option(help="a creator's code")] = None,
+) -> None:
+    """Create an ad in an ad group (a draft until activated). A boosted creator post
+    names the creator's authorization code.
+
+    Example: reelmint ads ad add -a acme --group 1 --video 42 --url https://acme.example
+    """
+    draft = Ad(0, group, video, url, cta, authorization)
+    made = _ads(ctx).create_ad(advertiser, draft, _now_ms())
+    console.print(f"ad {made.id} in ad group {made.ad_group}: {made.status}")
+
+
+@ad_app.command("status")
+def ad_status(ctx: typer.Context, ad_id: Annotated[int, typer.Argument(metavar="ID")],
+              to: StatusArg, advertiser: AdvertiserOption) -> None:  # fmt: skip
+    """Move an ad; activating it needs its ad group active.
+
+    Example: reelmint ads ad status 1 active -a acme
+    """
+    moved = _ads(ctx).set_ad_status(advertiser, ad_id, to, _now_ms())
+    console.print(f"ad {moved.id}: {moved.status}")
