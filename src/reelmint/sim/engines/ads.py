@@ -1,7 +1,7 @@
 """The ads engine: advertisers buy the ad positions of the For You pages the feed served.
 
-**Advertisers** (`sim.advertisers_per_10k_users`, at least 3): each from an industry,
-with one or two campaigns of random objective and one to three ad groups each, daily
+**Advertisers** (`sim.advertisers_per_10k_users`, at least 3; `reelmint.sim.advertisers`),
+each with one or two campaigns of random objective and one to three ad groups each, daily
 budgets lognormal around $40 (never under the $20 minimum), bids by billing (CPM $2-10,
 CPC $0.20-1.00, CPV $0.02-0.08, oCPM $5-30 a conversion; a third bid by maximum
 delivery), targeting by country and adult age bands (a third add interests), a third
@@ -30,45 +30,20 @@ from numpy.typing import NDArray
 from reelmint.ads.billing import REVENUE, Accruals
 from reelmint.ads.decision import Decider, Decisions
 from reelmint.ads.frequency import FrequencyCounter
-from reelmint.ads.inventory import Inventory, build
-from reelmint.ads.model import (
-    BILLINGS,
-    Ad,
-    AdGroup,
-    BidStrategy,
-    Billing,
-    Budget,
-    BudgetMode,
-    Campaign,
-    FrequencyCap,
-    Objective,
-    Schedule,
-    Status,
-    check_ad_group,
-    check_campaign,
-)
-from reelmint.ads.pacing import Pacing, PacingController, SpendPlan
+from reelmint.ads.inventory import build
+from reelmint.ads.pacing import PacingController, SpendPlan
 from reelmint.ads.predict import Action, RatePredictor
-from reelmint.ads.targeting import Condition, Dimension, Targeting, UserColumns
 from reelmint.events.batch import EventBatch
 from reelmint.events.model import Kind
 from reelmint.ledger import Account, AccountFlags, Transfer, TransferResult
 from reelmint.money import Asset
+from reelmint.sim.advertisers import market, user_columns
 from reelmint.sim.engines import Engine, register
-from reelmint.sim.population import Population
 from reelmint.sim.world import DAY_MS, Tick, World
 
 I64 = NDArray[np.int64]
 USD = 1_000_000
-INDUSTRIES = ("retail", "gaming", "apps", "food", "beauty", "finance", "travel", "media")
-BID_RANGE = {
-    Billing.CPM: (2 * USD, 10 * USD),
-    Billing.CPC: (200_000, 1 * USD),
-    Billing.CPV: (20_000, 80_000),
-    Billing.OCPM: (5 * USD, 30 * USD),
-}
 CLEARING = "platform:cash:clearing"
-AD_VIDEO_BASE = 1_000_000_000_000  # creatives live apart from the organic catalog's ids
 
 
 @register
@@ -83,7 +58,7 @@ class AdsEngine(Engine):
         self.names = [f"adv{i:04d}" for i in range(max(3, round(count)) if count else 0)]
         if not self.names:
             return
-        campaigns, groups, ads = _market(self.names, world, rng)
+        campaigns, groups, ads = market(self.names, world, rng)
         self.inventory = build(campaigns, groups, ads, self.names, s.economics.ads)
         inv = self.inventory
         self.ctr = np.exp(rng.normal(np.log(0.01), 0.5, len(inv)))
@@ -298,123 +273,3 @@ def _check(results: list[TransferResult]) -> None:
 
 def _only(out: Decisions, rows: NDArray[np.bool_]) -> Decisions:
     return Decisions(out.group[rows], out.ad[rows], out.price_micros[rows], out.p_event[rows])
-
-
-def user_columns(pop: Population, topics: int) -> UserColumns:
-    """The population as targeting columns: demographics, and each user's three
-    favourite topics as interests."""
-    top = np.argsort(-pop.interests, axis=1)[:, :3]
-    interests = np.zeros((pop.users, topics), np.bool_)
-    np.put_along_axis(interests, top, True, axis=1)
-    single = {
-        Dimension.AGE_BAND: pop.age_band,
-        Dimension.GENDER: pop.gender,
-        Dimension.COUNTRY: pop.country,
-        Dimension.LANGUAGE: pop.language,
-    }
-    return UserColumns(
-        {d: v.astype(np.int64) for d, v in single.items()}, {Dimension.INTEREST: interests}
-    )
-
-
-def _market(
-    names: list[str], world: World, rng: np.random.Generator
-) -> tuple[list[Campaign], list[AdGroup], list[Ad]]:
-    rules, pop = world.settings.economics.ads, world.population
-    adult = [i for i, band in enumerate(pop.age_bands) if band != pop.age_bands[0]]
-    campaigns: list[Campaign] = []
-    groups: list[AdGroup] = []
-    ads: list[Ad] = []
-    start = world.config.start_ms
-    for adv in names:
-        for _ in range(int(rng.integers(1, 3))):
-            objective = list(Objective)[int(rng.integers(0, 4))]
-            campaign = check_campaign(
-                Campaign(
-                    len(campaigns) + 1,
-                    adv,
-                    f"{adv} {objective}",
-                    objective,
-                    Budget(BudgetMode.UNLIMITED),
-                    Status.ACTIVE,
-                ),
-                rules,
-            )
-            campaigns.append(campaign)
-            for _ in range(int(rng.integers(1, 4))):
-                gid = len(groups) + 1
-                groups.append(
-                    check_ad_group(_group(gid, campaign, rng, pop, adult, start), campaign, rules)
-                )
-                ads.append(
-                    Ad(
-                        gid,
-                        gid,
-                        AD_VIDEO_BASE + gid,
-                        f"https://{adv}.example/{gid}",
-                        status=Status.ACTIVE,
-                    )
-                )
-    return campaigns, groups, ads
-
-
-def _group(
-    gid: int,
-    campaign: Campaign,
-    rng: np.random.Generator,
-    pop: Population,
-    adult: list[int],
-    start_ms: int,
-) -> AdGroup:
-    choices = sorted(BILLINGS[campaign.objective])
-    billing = choices[int(rng.integers(0, len(choices)))]
-    low, high = BID_RANGE[billing]
-    auto = rng.random() < 1 / 3
-    conditions = [
-        Condition(
-            Dimension.COUNTRY,
-            frozenset(
-                int(c)
-                for c in rng.choice(len(pop.countries), int(rng.integers(1, 4)), replace=False)
-            ),
-        ),
-        Condition(
-            Dimension.AGE_BAND,
-            frozenset(
-                int(a)
-                for a in rng.choice(
-                    adult, int(rng.integers(1, min(4, len(adult)) + 1)), replace=False
-                )
-            ),
-        ),
-    ]
-    if rng.random() < 1 / 3:
-        conditions.append(
-            Condition(
-                Dimension.INTEREST,
-                frozenset(
-                    int(t)
-                    for t in rng.choice(
-                        pop.interests.shape[1], int(rng.integers(1, 5)), replace=False
-                    )
-                ),
-            )
-        )
-    budget = max(20 * USD, int(np.exp(rng.normal(np.log(40), 0.6)) * USD))
-    return AdGroup(
-        gid,
-        campaign.id,
-        f"group {gid}",
-        Schedule(start_ms),
-        Budget(BudgetMode.DAILY, budget),
-        billing,
-        BidStrategy.MAX_DELIVERY if auto else BidStrategy.BID_CAP,
-        None if auto else int(rng.integers(low, high + 1)),
-        Targeting(tuple(conditions)),
-        pacing=Pacing.ACCELERATED if rng.random() < 0.15 else Pacing.STANDARD,
-        frequency_cap=FrequencyCap(7, 7) if rng.random() < 1 / 3 else None,
-        status=Status.ACTIVE,
-    )
-
-
-__all__ = ["AdsEngine", "Inventory", "user_columns"]
