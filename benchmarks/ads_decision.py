@@ -3,7 +3,7 @@
 The market: 10,000 active ad groups (quick: 1,000), one advertiser per five groups
 (~2,000), in one or two active campaigns each, every group with one active ad. Each
 campaign has a random objective and its groups a billing that objective allows (CPM,
-CPC, CPV or oCPM), bids in `sim.engines.ads.BID_RANGE` (a third by maximum delivery),
+CPC, CPV or oCPM), bids in `sim.advertisers.BID_RANGE` (a third by maximum delivery),
 30% with the 7-per-7-days frequency cap, 15% accelerated pacing, and daily budgets and
 prepaid balances so large that no budget binds. Targeting as in the simulator's market:
 1-3 of 10 countries and 1-3 of the 5 adult age bands each, 30% also an interest include
@@ -57,7 +57,7 @@ from reelmint.ads.pacing import Pacing, PacingController, SpendPlan
 from reelmint.ads.predict import Action, RatePredictor
 from reelmint.ads.targeting import Condition, Dimension, Targeting, UserColumns
 from reelmint.settings import AdsSettings
-from reelmint.sim.engines.ads import BID_RANGE
+from reelmint.sim.advertisers import BID_RANGE
 
 NAME = "ads_decision"
 SEED = 20261203
