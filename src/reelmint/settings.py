@@ -120,8 +120,8 @@ class AdsSettings(_Section):
         },
         description="what maximum delivery bids per billable event (CPM: per 1,000)",
     )
-    shortlist: int = Field(64, ge=2, le=4096, description="ad groups checked per request "
-                           "before the next-best are looked at")  # fmt: skip
+    shortlist: int = Field(16, ge=2, le=4096, description="candidates checked per slot in the "
+                           "first chunk; each next chunk is 4 times wider")  # fmt: skip
 
 
 class AffiliateSettings(_Section):

@@ -3,19 +3,23 @@
 One path serves a batch of slots (the simulator's, many users at once) and a single
 slot (a request), which is a batch of one. Per batch:
 
-1. **Eligible groups**: serving, within schedule and dayparting, with daily budget
-   left (group and campaign) and an advertiser balance left.
+1. **Live groups**: serving, within schedule and dayparting, with daily budget left
+   (group and campaign) and an advertiser balance left.
 2. **Worth**: P(billable action) per group from the predictor (1 for CPM), and
-   eCPM = bid x P x 1000 (a CPM bid is already per 1,000).
-3. **Shortlist**: groups in falling eCPM. For each slot, the best `shortlist` are
-   checked for targeting (`TargetingIndex.eligible`), frequency caps and pacing
-   (participation drawn at the group's throttle); slots that have not yet found two
-   takers go on to the next `shortlist`. After `PROBE_CHUNKS` shortlists, a slot still
-   short asks the conjunction index which groups target it at all (`match`), so a slot
-   nobody targets costs one look-up, not a walk over every group. The two best takers
-   per slot are all an auction over one slot needs.
-4. **Auction**: the configured rule's batch form (`auction.RULES_BATCH`) with the reserve,
-   then the price per billable event in integer micros (`auction.price_micros`).
+   eCPM = bid x P x 1000 (a CPM bid is already per 1,000). The ranking by eCPM is
+   cached until the predictor changes.
+3. **Candidates**: each distinct categorical profile among the slots (age band, gender,
+   country, language, device) asks the conjunction index once which groups it may see
+   (`Eligibility.categorical`, cached); its candidates are those groups among the live
+   ones, in falling eCPM. Each slot walks its profile's candidates in chunks (the first
+   of `shortlist`, each next one four times wider), and every (slot, candidate) pair of
+   a chunk is checked for the rest of the targeting (interests, behaviour, audiences:
+   bit sets), frequency caps and pacing (participation drawn at the group's throttle).
+   A slot stops once it has two takers or no candidates left: the two best takers are
+   all an auction over one slot needs, and since candidates come in falling eCPM, the
+   first two takers are the best two. A slot no group targets costs one cached look-up.
+4. **Auction**: the configured rule's batch form (`auction.BATCH_RULES`) with the reserve,
+   then the price per billable event in integer micros.
 
 Frequency caps and pacing apply before the auction, as the issue asks: a capped or
 throttled group is not a bidder, so it sets no one's price either.
@@ -23,7 +27,7 @@ throttled group is not a bidder, so it sets no one's price either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +42,7 @@ from reelmint.ads.targeting import UserColumns
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
-PROBE_CHUNKS = 2  # shortlists checked cell by cell before asking the index per slot
+GROWTH = 4  # each chunk of candidates is this many times wider than the one before
 EVENT_OF_BILLING = (Action.IMPRESSION, Action.CLICK, Action.VIEW_6S, Action.CONVERSION)
 
 
@@ -66,7 +70,8 @@ class Decider:
     accruals: Accruals
     rule: str = "gsp"
     reserve_cpm_micros: float = 0.0
-    shortlist: int = 64
+    shortlist: int = 16
+    _ranked: tuple[int, F64, F64, I64] | None = field(default=None, init=False, repr=False)
 
     def worth(self) -> tuple[F64, F64]:
         """(P(billable event) per impression, eCPM in micros) per group slot."""
@@ -95,23 +100,30 @@ class Decider:
                rng: np.random.Generator) -> Decisions:  # fmt: skip
         inv = self.inventory
         n = len(users)
-        p_event, ecpm = self.worth()
-        live = np.flatnonzero(self.live(now_ms) & (ecpm >= self.reserve_cpm_micros))
-        ranked = live[np.lexsort((live, -ecpm[live]))]  # best first, ties to the lower slot
+        p_event, ecpm, order = self._ranking()
+        live = self.live(now_ms) & (ecpm >= self.reserve_cpm_micros)
+        ranked = order[live[order]]  # live groups, best first
+        profiles, which = inv.eligibility.profiles(columns)
+        allowed = inv.eligibility.categorical(profiles)[:, ranked]
+        owner, position = np.nonzero(allowed)  # per profile, its candidates in rank order
+        candidates = ranked[position]
+        bounds = np.searchsorted(owner, np.arange(len(profiles) + 1))
+        first, last = bounds[which], bounds[which + 1]
+        packed = inv.eligibility.packed(columns)
         best = np.full((n, 2), -np.inf)
         who = np.full((n, 2), -1, np.int64)
-        open_rows = np.arange(n)
-        probed = min(len(ranked), PROBE_CHUNKS * self.shortlist)
-        for start in range(0, probed, self.shortlist):
-            if not len(open_rows):
-                break
-            chunk = ranked[start : start + self.shortlist]
-            ok = inv.index.eligible(columns.take(open_rows), inv.group[chunk])
-            ok &= self._allowed(users[open_rows][:, None], chunk[None, :], now_ms, rng)
-            _merge(best, who, open_rows, np.where(ok, ecpm[chunk][None, :], -np.inf), chunk)
-            open_rows = open_rows[who[open_rows, 1] < 0]
-        if len(open_rows) and probed < len(ranked):
-            self._exhaust(users, columns, open_rows, ranked, probed, ecpm, best, who, now_ms, rng)
+        rows = np.flatnonzero(first < last)
+        done, width = 0, self.shortlist
+        while len(rows):
+            at = first[rows, None] + done + np.arange(width)
+            chunk = np.where(at < last[rows, None],
+                             candidates[np.minimum(at, len(candidates) - 1)], -1)  # fmt: skip
+            ok = inv.eligibility.residual(packed, rows, chunk)
+            ok &= self._allowed(users[rows][:, None], chunk, now_ms, rng)
+            _take(best, who, rows, ok, chunk, ecpm)
+            done += width
+            width *= GROWTH
+            rows = rows[(who[rows, 1] < 0) & (first[rows] + done < last[rows])]
         column, clearing = BATCH_RULES[self.rule](best, self.reserve_cpm_micros)
         group = np.where(column >= 0, who[np.arange(n), np.maximum(column, 0)], -1)
         price = np.zeros(n, np.int64)
@@ -125,53 +137,30 @@ class Decider:
         return Decisions(group, np.where(group >= 0, inv.ad[np.maximum(group, 0)], -1), price,
                          np.where(group >= 0, p_event[np.maximum(group, 0)], np.nan))  # fmt: skip
 
+    def _ranking(self) -> tuple[F64, F64, I64]:
+        """(P(event), eCPM, group slots in falling eCPM with ties to the lower slot), kept
+        until the predictor changes: a request should not pay for a sort of every group."""
+        version = self.predictor.version
+        if self._ranked is None or self._ranked[0] != version:
+            p_event, ecpm = self.worth()
+            order = np.lexsort((np.arange(len(ecpm)), -ecpm))
+            self._ranked = (version, p_event, ecpm, order)
+        return self._ranked[1], self._ranked[2], self._ranked[3]
+
     def _allowed(self, users: I64, groups: I64, now_ms: int,
                  rng: np.random.Generator) -> NDArray[np.bool_]:  # fmt: skip
-        """Frequency caps and pacing for (user, group) pairs (broadcast): may it bid?"""
+        """Frequency caps and pacing for (user, group) pairs (broadcast): may it bid?
+        A negative group (no candidate) is never allowed."""
         inv = self.inventory
         users, groups = np.broadcast_arrays(users, groups)
-        ok = rng.random(users.shape) < self.pacing.throttle[groups]
-        capped = inv.cap_impressions[groups] > 0
+        safe = np.maximum(groups, 0)
+        ok = (groups >= 0) & (rng.random(users.shape) < self.pacing.throttle_of(safe))
+        capped = ok & (inv.cap_impressions[safe] > 0)
         if capped.any():
-            seen = self.frequency.seen(users[capped], groups[capped], inv.cap_days[groups[capped]],
-                                       now_ms)  # fmt: skip
-            ok[capped] &= seen < inv.cap_impressions[groups[capped]]
+            g = groups[capped]
+            seen = self.frequency.seen(users[capped], g, inv.cap_days[g], now_ms)
+            ok[capped] = seen < inv.cap_impressions[g]
         return ok
-
-    def _exhaust(
-        self, users: I64, columns: UserColumns, rows: I64, ranked: I64, probed: int,
-        ecpm: F64, best: F64, who: I64, now_ms: int, rng: np.random.Generator,
-    ) -> None:  # fmt: skip
-        """Slots still short of two takers after the probed shortlists: ask the targeting
-        index which groups match each (once per distinct profile), keep the unprobed live
-        ones and fold them in. A slot nothing targets is settled at once, instead of
-        walking every shortlist to the end."""
-        inv = self.inventory
-        rank = np.full(len(inv), -1, np.int64)
-        rank[ranked[probed:]] = np.arange(probed, len(ranked))
-        subset = columns.take(rows)
-        found: dict[tuple[tuple[str, frozenset[int]], ...], I64] = {}
-        pair_row: list[I64] = []
-        pair_group: list[I64] = []
-        for i, row in enumerate(rows.tolist()):
-            profile = subset.profile(i)
-            key = tuple(sorted(profile.items()))
-            if key not in found:
-                slots = inv.slot_of(inv.index.match(profile))
-                slots = slots[(slots >= 0) & (rank[np.maximum(slots, 0)] >= 0)]
-                found[key] = slots[np.argsort(rank[slots], kind="stable")]
-            if len(found[key]):
-                pair_row.append(np.full(len(found[key]), row))
-                pair_group.append(found[key])
-        if not pair_row:
-            return
-        row_of, group_of = np.concatenate(pair_row), np.concatenate(pair_group)
-        ok = self._allowed(users[row_of], group_of, now_ms, rng)
-        row_of, group_of = row_of[ok], group_of[ok]
-        for row in np.unique(row_of).tolist():
-            mine = group_of[row_of == row]  # in rank order: falling eCPM
-            here = np.array([row])
-            _merge(best, who, here, ecpm[mine][None, :], mine)
 
     def _bid_per_event(self, g: I64, ecpm: F64) -> I64:
         """The most a billable event may cost: the bid, per impression for CPM (per 1,000
@@ -184,21 +173,18 @@ class Decider:
         return cap
 
 
-def _merge(best: F64, who: I64, rows: I64, scores: F64, chunk: I64) -> None:
-    """Fold a chunk's scores into each row's two best (score, group) so far. Chunks come
-    in falling eCPM, so an earlier taker beats a later one of equal worth."""
-    if not scores.shape[1]:
-        return
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :2]
-    for k in range(top.shape[1]):
-        value = np.take_along_axis(scores, top[:, k : k + 1], axis=1)[:, 0]
-        group = chunk[top[:, k]]
-        for slot in (0, 1):
-            better = value > best[rows, slot]
-            if slot == 1:
-                better &= group != who[rows, 0]
-            take = rows[better]
-            if slot == 0:
-                best[take, 1], who[take, 1] = best[take, 0], who[take, 0]
-            best[take, slot], who[take, slot] = value[better], group[better]
-            value = np.where(better, -np.inf, value)
+def _take(best: F64, who: I64, rows: I64, ok: NDArray[np.bool_], chunk: I64, ecpm: F64) -> None:
+    """Give each row its first takers of this chunk, up to two in all. Chunks and the
+    candidates in them come in falling eCPM, so the first takers are the best, and an
+    earlier taker beats a later one of equal worth."""
+    ok = ok.copy()
+    for _ in range(2):
+        has = ok.any(axis=1) & (who[rows, 1] < 0)
+        if not has.any():
+            return
+        pick = ok.argmax(axis=1)[has]
+        mine = rows[has]
+        group = chunk[has, pick]
+        place = (who[mine, 0] >= 0).astype(np.int64)
+        who[mine, place], best[mine, place] = group, ecpm[group]
+        ok[np.flatnonzero(has), pick] = False

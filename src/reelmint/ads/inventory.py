@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from reelmint.ads.eligibility import Eligibility
 from reelmint.ads.model import (
     Ad,
     AdGroup,
@@ -30,7 +31,6 @@ from reelmint.ads.model import (
     Campaign,
     Status,
 )
-from reelmint.ads.targeting import TargetingIndex
 from reelmint.settings import AdsSettings
 
 I64 = NDArray[np.int64]
@@ -59,7 +59,7 @@ class Inventory:
     serving: NDArray[np.bool_]  # active, in an active campaign, with an active ad
     ad: I64  # the creative: ad id (-1: none)
     video: I64
-    index: TargetingIndex
+    eligibility: Eligibility  # targeting, by group slot
 
     def __len__(self) -> int:
         return len(self.group)
@@ -118,7 +118,7 @@ def build(campaigns: Iterable[Campaign], groups: Iterable[AdGroup], ads: Iterabl
         ),
         ad=column(creative[g.id].id if g.id in creative else -1 for g in rows),
         video=column(creative[g.id].video if g.id in creative else -1 for g in rows),
-        index=TargetingIndex((g.id, g.targeting) for g in rows),
+        eligibility=Eligibility([g.targeting for g in rows]),
     )
 
 

@@ -165,6 +165,11 @@ class PacingController:
         """Current participation probability per group (a copy)."""
         return self._throttle.copy()
 
+    def throttle_of(self, group_slots: I64) -> F64:
+        """The current throttles of these groups (any shape), without copying them all."""
+        chosen: F64 = self._throttle[group_slots]
+        return chosen
+
     @property
     def headroom(self) -> F64:
         """Estimated spend at throttle 1 per unit of planned spend, per group."""

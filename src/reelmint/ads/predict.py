@@ -109,6 +109,8 @@ class RatePredictor:
         self._observed = np.zeros(len(Action))
         self._served = np.zeros(len(Action))  # uncalibrated predictions, summed
         self._tracking = np.zeros(len(Action), dtype=np.bool_)
+        # Bumped by every change to what `predict` returns, so callers may cache on it.
+        self.version = 0
 
     @property
     def groups(self) -> int:
@@ -121,6 +123,7 @@ class RatePredictor:
         keys = np.full(groups, -1, np.int64) if parent is None else np.asarray(parent, np.int64)
         if keys.shape != (groups,) or bool(np.any(keys < -1)):
             raise ValueError("one parent key (>= 0, or -1 for none) per new group")
+        self.version += 1
         self._counts = np.vstack([self._counts, np.zeros((groups, len(Action)), np.int64)])
         self._parent = np.concatenate([self._parent, keys])
         pools = int(keys.max(initial=-1)) + 2
@@ -138,6 +141,7 @@ class RatePredictor:
             raise ValueError(f"group slots lie in 0..{self.groups - 1}")
         if acts.size and (acts.min() < 0 or acts.max() >= len(Action)):
             raise ValueError("unknown action")
+        self.version += 1
         width = len(Action)
         cells = np.bincount(slots * width + acts, minlength=self.groups * width)
         self._counts += cells.reshape(self.groups, width)
@@ -154,6 +158,7 @@ class RatePredictor:
         the uncalibrated model: record at serve time, before observing the outcomes.
         """
         a = _rated(action)
+        self.version += 1
         self._served[a] += float(np.sum(predicted)) / self.factor(action)
         self._tracking[a] = True
         if self._served[a] > self.window:
