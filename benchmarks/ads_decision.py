@@ -183,7 +183,7 @@ def single_case(groups: int, users: int, requests: int) -> dict[str, Any]:
         filled.append(bool(out.filled[0]))
     latency = percentiles_ms(durations)
     fill = sum(filled) / requests
-    # Empty auctions (no group targets the user) walk the whole ranking: shown apart.
+    # Empty auctions (no group targets the user) and filled ones, shown apart.
     split = {key: percentiles_ms([d for d, f in zip(durations, filled, strict=True) if f == want])
              for key, want in (("filled", True), ("empty", False))}  # fmt: skip
     return {
