@@ -37,7 +37,8 @@ class Platform:
     def ads(self) -> AdsManager:
         """The Ads Manager, built on first use."""
         if self._ads is None:
-            self._ads = AdsManager(AdsStore(self.engine), self.ledger, self.settings.economics.ads)
+            self._ads = AdsManager(AdsStore(self.engine), self.ledger, self.settings.economics.ads,
+                                   lake_dir=self.settings.lake_dir)
         return self._ads
 
     @property

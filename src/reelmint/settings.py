@@ -14,6 +14,8 @@ never reads them from the environment itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from fractions import Fraction
@@ -21,7 +23,15 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -122,6 +132,8 @@ class AdsSettings(_Section):
     )
     shortlist: int = Field(16, ge=2, le=4096, description="candidates checked per slot in the "
                            "first chunk; each next chunk is 4 times wider")  # fmt: skip
+    token_ttl_s: int = Field(86_400, ge=60, description="how long a served ad's events count")
+    refresh_s: int = Field(5, ge=0, description="how often the ad server reloads the Manager")
 
 
 class AffiliateSettings(_Section):
@@ -358,6 +370,9 @@ class ApiSettings(_Section):
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
 
 
+DEVELOPMENT_SECRET = "reelmint-development-secret-not-for-production"
+
+
 def default_home() -> Path:
     """The data directory: `$REELMINT_HOME` if set, else `./.reelmint/`."""
     return Path(os.environ.get("REELMINT_HOME") or ".reelmint")
@@ -382,6 +397,11 @@ class Settings(BaseSettings):
         description="database connections kept open per process; the API serves this many "
         "requests at once per worker, so connections are reused rather than reopened",
     )  # fmt: skip
+    secret_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SECRET),
+        description="signs ad tracking tokens and payment notifications; each use derives "
+        "its own key from it. Must be set (32+ characters) in production",
+    )
     balance_shards: int = Field(
         8, ge=1, le=64, description="balance rows per unconstrained account (hot-account relief)"
     )
@@ -390,6 +410,19 @@ class Settings(BaseSettings):
     feed: FeedSettings = FeedSettings()
     sim: SimSettings = SimSettings()
     api: ApiSettings = ApiSettings()
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and (secret == DEVELOPMENT_SECRET or len(secret) < 32):
+            raise ValueError("set REELMINT_SECRET_KEY to a random value of 32+ characters: the "
+                             "development secret is public")  # fmt: skip
+        return self
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for one purpose (`ads.tokens`, `gifts.webhooks`), so no two uses share one."""
+        secret = self.secret_key.get_secret_value().encode()
+        return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> Settings:

@@ -96,12 +96,16 @@ class Decider:
         on: NDArray[np.bool_] = inv.running(now_ms) & group_room & campaign_room & funded
         return on
 
-    def decide(self, users: I64, columns: UserColumns, now_ms: int,
-               rng: np.random.Generator) -> Decisions:  # fmt: skip
+    def decide(self, users: I64, columns: UserColumns, now_ms: int, rng: np.random.Generator,
+               blocked: NDArray[np.bool_] | None = None) -> Decisions:  # fmt: skip
+        """Decide every slot (one per user row). `blocked` (per group slot) keeps groups
+        out of this call, e.g. those already shown higher on the same page."""
         inv = self.inventory
         n = len(users)
         p_event, ecpm, order = self._ranking()
         live = self.live(now_ms) & (ecpm >= self.reserve_cpm_micros)
+        if blocked is not None:
+            live &= ~blocked
         ranked = order[live[order]]  # live groups, best first
         profiles, which = inv.eligibility.profiles(columns)
         allowed = inv.eligibility.categorical(profiles)[:, ranked]

@@ -96,6 +96,17 @@ class AdsTx:
     def update_campaign(self, campaign: Campaign) -> None:
         self._update(s.campaigns, campaign.id, _campaign_row(campaign), "campaign")
 
+    def catalog(self) -> tuple[list[Campaign], list[AdGroup], list[Ad], list[Authorization]]:
+        """Every campaign, ad group, ad and authorization, each in id order: what the ad
+        server builds its inventory from (four queries, however many advertisers)."""
+        return ([_campaign(r) for r in self.conn.execute(
+                    sa.select(s.campaigns).order_by(s.campaigns.c.id))],
+                [_group(r) for r in self.conn.execute(
+                    sa.select(s.ad_groups).order_by(s.ad_groups.c.id))],
+                [_ad(r) for r in self.conn.execute(sa.select(s.ads).order_by(s.ads.c.id))],
+                [_auth(r) for r in self.conn.execute(
+                    sa.select(s.authorizations).order_by(s.authorizations.c.code))])  # fmt: skip
+
     # Ad groups
 
     def add_ad_group(self, group: AdGroup) -> AdGroup:
