@@ -6,15 +6,20 @@ down. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import Engine
 
 from reelmint.ads.service import AdsManager
+from reelmint.ads.serving import AdServer
 from reelmint.ads.store import AdsStore
 from reelmint.content.store import VideoStore
 from reelmint.db.engine import make_engine
 from reelmint.db.migrate import current_revision, head_revision, upgrade
+from reelmint.events.batch import EventBatch
 from reelmint.feed.service import FeedService
 from reelmint.ledger.sql import open_sql_ledger
 from reelmint.ledger.store import SqlLedger
@@ -32,14 +37,35 @@ class Platform:
     ledger: SqlLedger
     _feed: FeedService | None = field(default=None, repr=False)
     _ads: AdsManager | None = field(default=None, repr=False)
+    _ad_server: AdServer | None = field(default=None, repr=False)
 
     @property
     def ads(self) -> AdsManager:
         """The Ads Manager, built on first use."""
         if self._ads is None:
-            self._ads = AdsManager(AdsStore(self.engine), self.ledger, self.settings.economics.ads,
-                                   lake_dir=self.settings.lake_dir)
+            self._ads = AdsManager(
+                AdsStore(self.engine),
+                self.ledger,
+                self.settings.economics.ads,
+                lake_dir=self.settings.lake_dir,
+            )
         return self._ads
+
+    @property
+    def ad_server(self) -> AdServer:
+        """The ad server, built on first use. Its randomness (pacing draws) and its
+        process tag come from the operating system: this is the edge, where that belongs."""
+        if self._ad_server is None:
+            s = self.settings
+            self._ad_server = AdServer(
+                AdsStore(self.engine), self.ledger, s.economics.ads,
+                key=s.derived_key("ads.tokens"), sink=self._ingest_ads,
+                rng=np.random.default_rng(), tag=secrets.token_hex(4), lake_dir=s.lake_dir,
+            )  # fmt: skip
+        return self._ad_server
+
+    def _ingest_ads(self, events: EventBatch, now_ms: int) -> None:
+        self.feed.ingest(events, now_ms)  # the feed's ingest holds the lake and counters
 
     @property
     def feed(self) -> FeedService:
@@ -72,6 +98,8 @@ class Platform:
         return cls(settings, engine, open_sql_ledger(engine, shards=settings.balance_shards))
 
     def close(self) -> None:
+        if self._ad_server is not None:  # spend accrued since the last hour goes to the books
+            self._ad_server.close(int(datetime.now(UTC).timestamp() * 1000))
         if self._feed is not None:
             self._feed.close()
         self.engine.dispose()

@@ -35,6 +35,7 @@ class Accruals:
     campaigns: int
     advertisers: int
     available: I64  # per advertiser: prepaid balance not yet spent or accrued
+    tag: str = ""  # appended to posting ids: one per ad server process (see `serving`)
     group_today: I64 = field(init=False)
     campaign_today: I64 = field(init=False)
     group_total: I64 = field(init=False)
@@ -63,6 +64,23 @@ class Accruals:
             self._pending[(a, h)] = self._pending.get((a, h), 0) + amount
         return charged
 
+    def resize(self, groups: int, campaigns: int, advertisers: I64) -> None:
+        """Follow an inventory that gained groups or campaigns (appended), with each
+        advertiser's balance now: `advertisers` is the prepaid balance posted, per
+        advertiser slot, of which what is accrued and not yet posted is not available."""
+        self.group_today = _grown(self.group_today, groups)
+        self.group_total = _grown(self.group_total, groups)
+        self.campaign_today = _grown(self.campaign_today, campaigns)
+        self.groups, self.campaigns, self.advertisers = groups, campaigns, len(advertisers)
+        owed = np.zeros(len(advertisers), np.int64)
+        for (adv, _), amount in self._pending.items():
+            owed[adv] += amount
+        self.available = np.asarray(advertisers, np.int64) - owed
+
+    def owed(self) -> int:
+        """Accrued and not yet posted, all advertisers together."""
+        return sum(self._pending.values())
+
     def new_day(self) -> None:
         self.group_today[:] = 0
         self.campaign_today[:] = 0
@@ -75,11 +93,17 @@ class Accruals:
             name = inv.advertisers[adv]
             end = datetime.fromtimestamp((hour + 1) * HOUR_MS / 1000, UTC)
             transfers.append(Transfer(
-                f"ads.spend:{name}:{hour}", f"advertiser:{name}:prepaid", REVENUE,
+                f"ads.spend:{name}:{hour}{self.tag}", f"advertiser:{name}:prepaid", REVENUE,
                 self._pending.pop((adv, hour)), Asset.USD, "ads.spend",
                 ref=f"{end:%Y-%m-%dT%H}", timestamp=end,
             ))  # fmt: skip
         return transfers
+
+
+def _grown(counts: I64, size: int) -> I64:
+    if size < len(counts):
+        raise ValueError("an inventory only gains groups and campaigns")
+    return np.concatenate([counts, np.zeros(size - len(counts), np.int64)])
 
 
 def _room(spent: I64, cap: I64) -> I64:

@@ -73,6 +73,11 @@ class Decider:
     shortlist: int = 16
     _ranked: tuple[int, F64, F64, I64] | None = field(default=None, init=False, repr=False)
 
+    def use(self, inventory: Inventory) -> None:
+        """Decide over a rebuilt inventory (the same slots, perhaps more): the cached
+        ranking is of the old bids, so it goes."""
+        self.inventory, self._ranked = inventory, None
+
     def worth(self) -> tuple[F64, F64]:
         """(P(billable event) per impression, eCPM in micros) per group slot."""
         inv = self.inventory
@@ -92,7 +97,10 @@ class Decider:
         group_room = (inv.daily_cap < 0) | (acc.group_today < inv.daily_cap)
         cap = inv.campaign_cap[inv.campaign]
         campaign_room = (cap < 0) | (acc.campaign_today[inv.campaign] < cap)
-        funded = acc.available[inv.advertiser] > 0
+        # Funded: the balance can pay the most one billable event may cost (its bid), so
+        # an advertiser that cannot pay stops winning rather than being served free.
+        _, ecpm, _ = self._ranking()
+        funded = acc.available[inv.advertiser] >= self._bid_per_event(np.arange(len(inv)), ecpm)
         on: NDArray[np.bool_] = inv.running(now_ms) & group_room & campaign_room & funded
         return on
 

@@ -192,6 +192,28 @@ class PacingController:
         self._throttle = self._steer(0.0, np.zeros(self._budget.shape), 0.0)
         self._throttle = self._override(self._throttle, self._last_spent)
 
+    def resize(self, budgets_micros: I64, pacing: NDArray[np.int8]) -> None:
+        """Follow an inventory that gained groups (appended) or changed budgets or pacing:
+        known groups keep what they learned (headroom rescaled to a new budget, as at
+        `reset_day`), new ones start from the prior. Today's steps go on from where they
+        were, so a change mid-day does not restart the controller."""
+        budgets = np.asarray(budgets_micros, dtype=np.int64)
+        old = len(self._budget)
+        if budgets.shape != np.shape(pacing) or len(budgets) < old:
+            raise ValueError("one budget and one pacing per ad group; groups are only added")
+        extra = len(budgets) - old
+        known = budgets[:old]
+        ratio = np.where((self._budget > 0) & (known > 0), self._budget / np.maximum(known, 1), 1.0)
+        self._num = np.concatenate(
+            [self._num * ratio, np.full(extra, self._prior_weight / self.initial)]
+        )
+        self._den = np.concatenate([self._den, np.full(extra, self._prior_weight)])
+        self._integral = np.concatenate([self._integral, np.zeros(extra)])
+        self._last_spent = np.concatenate([self._last_spent, np.zeros(extra, np.int64)])
+        self._throttle = np.concatenate([self._throttle, np.full(extra, self.initial)])
+        self._budget, self.pacing = budgets.copy(), np.asarray(pacing, dtype=np.int8).copy()
+        self._throttle = self._override(self._throttle, self._last_spent)
+
     def update(self, minute_of_day: float, spent_micros: I64) -> F64:
         """New throttles from each group's cumulative spend today at `minute_of_day`."""
         spent = np.asarray(spent_micros, dtype=np.int64)

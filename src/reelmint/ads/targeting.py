@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,6 +152,28 @@ class UserColumns:
         for column in (*self.single.values(), *self.multi.values()):
             return len(column)
         return 0
+
+    @classmethod
+    def of(cls, profiles: Sequence[Profile]) -> UserColumns:
+        """Columns for a few users given as profiles (a request's), every dimension
+        present. A single-valued dimension with more than one code is refused."""
+        if any(min(codes) < 0 for p in profiles for codes in p.values() if codes):
+            raise TargetingError("profile codes are >= 0")
+        single: dict[Dimension, NDArray[np.int64]] = {}
+        for d in SINGLE:
+            codes = [sorted(p.get(d, frozenset())) for p in profiles]
+            if any(len(c) > 1 for c in codes):
+                raise TargetingError(f"a user has one {d}, not several")
+            single[d] = np.array([c[0] if c else -1 for c in codes], np.int64)
+        multi: dict[Dimension, NDArray[np.bool_]] = {}
+        for d in MULTI:
+            sets = [p.get(d, frozenset()) for p in profiles]
+            matrix = np.zeros((len(profiles), max((max(s) + 1 for s in sets if s), default=0)),
+                              np.bool_)  # fmt: skip
+            for row, values in enumerate(sets):
+                matrix[row, sorted(values)] = True
+            multi[d] = matrix
+        return cls(single, multi)
 
     def take(self, rows: NDArray[np.int64]) -> UserColumns:
         """The same columns for these users only (rows may repeat)."""

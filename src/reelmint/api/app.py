@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from reelmint.ads import routes as ads_routes
+from reelmint.ads import serve_routes
 from reelmint.api import books, events, keys
 from reelmint.api.observe import Metrics, Observe
 from reelmint.content.model import ContentError
@@ -77,6 +78,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(events.router)
     app.include_router(feed_routes.router)
     app.include_router(ads_routes.router)
+    app.include_router(serve_routes.router)
     _add_health(app, metrics)
     _add_problem_handlers(app)
     app.add_middleware(Observe, metrics=metrics)
