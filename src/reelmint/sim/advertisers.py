@@ -3,6 +3,9 @@ population as targeting columns (see `reelmint.sim.engines.ads` for the numbers)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from reelmint.ads.model import (
@@ -27,6 +30,32 @@ from reelmint.sim.population import Population
 from reelmint.sim.world import World
 
 USD = 1_000_000
+
+
+@dataclass(frozen=True)
+class ManagerMarket:
+    """Campaigns built in the Ads Manager (by `reelmint ads` or the API), run in the
+    simulated platform beside the synthetic market, with the prepaid balances their
+    advertisers hold: "what would my campaign do on a platform like this?". Their ids
+    stay theirs, so `reelmint ads report` over the run's lake reads their delivery."""
+
+    campaigns: tuple[Campaign, ...]
+    groups: tuple[AdGroup, ...]
+    ads: tuple[Ad, ...]
+    balances: Mapping[str, int] = field(default_factory=dict)  # advertiser -> micros
+
+    @property
+    def advertisers(self) -> list[str]:
+        return list(dict.fromkeys(c.advertiser for c in self.campaigns))
+
+    @property
+    def last_id(self) -> int:
+        ids = (
+            [c.id for c in self.campaigns] + [g.id for g in self.groups] + [a.id for a in self.ads]
+        )
+        return max(ids, default=0)
+
+
 BID_RANGE = {
     Billing.CPM: (2 * USD, 10 * USD),
     Billing.CPC: (200_000, 1 * USD),
@@ -54,8 +83,10 @@ def user_columns(pop: Population, topics: int) -> UserColumns:
 
 
 def market(
-    names: list[str], world: World, rng: np.random.Generator
+    names: list[str], world: World, rng: np.random.Generator, first_id: int = 0
 ) -> tuple[list[Campaign], list[AdGroup], list[Ad]]:
+    """Each advertiser's campaigns, groups and ads, numbered from `first_id` + 1 (past
+    the ids of any Ads Manager campaigns running alongside, `ManagerMarket`)."""
     rules, pop = world.settings.economics.ads, world.population
     adult = [i for i, band in enumerate(pop.age_bands) if band != pop.age_bands[0]]
     campaigns: list[Campaign] = []
@@ -67,7 +98,7 @@ def market(
             objective = list(Objective)[int(rng.integers(0, 4))]
             campaign = check_campaign(
                 Campaign(
-                    len(campaigns) + 1,
+                    first_id + len(campaigns) + 1,
                     adv,
                     f"{adv} {objective}",
                     objective,
@@ -78,7 +109,7 @@ def market(
             )
             campaigns.append(campaign)
             for _ in range(int(rng.integers(1, 4))):
-                gid = len(groups) + 1
+                gid = first_id + len(groups) + 1
                 groups.append(
                     check_ad_group(_group(gid, campaign, rng, pop, adult, start), campaign, rules)
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -21,12 +22,17 @@ from rich.progress import (
 from reelmint.platform import Platform
 from reelmint.settings import Settings
 from reelmint.sim import rundir
+from reelmint.sim.advertisers import ManagerMarket
 from reelmint.sim.counterfactual import compare, without_likes
 from reelmint.sim.runner import DayDone, RunResult, simulate
 from reelmint.sim.summary import write_json, write_table
 from reelmint.sim.world import RunConfig
 
 console = Console(stderr=True)
+_CAMPAIGNS_HELP = (
+    "also run the Ads Manager's campaigns (built with `reelmint ads` or the API "
+    "in this home's database) beside the synthetic advertisers"
+)
 _COUNTERFACTUAL_HELP = ("also rerun the same seed with the ranker's like weight at 0, for the "
                         "report's 'Do likes make money?' section")  # fmt: skip
 
@@ -40,6 +46,7 @@ def simulate_command(
     start: Annotated[str, typer.Option(help="first day (YYYY-MM-DD, UTC)")] = "2026-11-01",
     counterfactual: Annotated[bool, typer.Option(help=_COUNTERFACTUAL_HELP)] = True,
     overwrite: Annotated[bool, typer.Option(help="replace a run already in --out")] = False,
+    campaigns: Annotated[bool, typer.Option(help=_CAMPAIGNS_HELP)] = False,
 ) -> None:
     """Run a synthetic platform through the real engines and write what happened.
 
@@ -52,8 +59,15 @@ def simulate_command(
 
     The folder is filled only when the run finishes: a failed or interrupted run leaves
     it as it was. Example: reelmint simulate --users 10000 --days 30 --seed 7 --out run1
+
+    With --campaigns, the campaigns built with `reelmint ads` (or the API) in this home's
+    database run beside the synthetic advertisers, funded with their prepaid balances;
+    then `reelmint ads report -a ADVERTISER --lake run1/lake` shows what they delivered.
     """
-    run_simulation(ctx, out, _config(users, days, seed, start), counterfactual=counterfactual,
+    config = _config(users, days, seed, start)
+    if campaigns:
+        config = replace(config, market=_manager_market(ctx.meta["state"].settings(), config))
+    run_simulation(ctx, out, config, counterfactual=counterfactual,
                    overwrite=overwrite)  # fmt: skip
     typer.echo(f"run written to {out}; next: reelmint report {out}")
 
@@ -78,6 +92,23 @@ def demo_command(
     run_simulation(ctx, folder, _config(users, days, seed, "2026-11-01"), counterfactual=True,
                    overwrite=True)  # fmt: skip
     report_command(folder)
+
+
+def _manager_market(settings: Settings, config: RunConfig) -> ManagerMarket:
+    """The Ads Manager's campaigns and balances in `settings`' database, for `--campaigns`."""
+    platform = Platform.open(settings)
+    try:
+        with platform.ads.store.read() as tx:
+            campaigns, groups, ads, auths = tx.catalog()
+        balances = {n: platform.ads.balance(n) for n in {c.advertiser for c in campaigns}}
+    finally:
+        platform.close()
+    if not campaigns:
+        raise rundir.RunDirError(f"--campaigns: the Ads Manager at {settings.database_url} has "
+                                 "no campaigns yet (reelmint ads campaign add ...)")  # fmt: skip
+    valid = {a.code for a in auths if a.valid(config.start_ms)}
+    ads = [a for a in ads if a.authorization is None or a.authorization in valid]
+    return ManagerMarket(tuple(campaigns), tuple(groups), tuple(ads), balances)
 
 
 def _config(users: int, days: int, seed: int, start: str) -> RunConfig:

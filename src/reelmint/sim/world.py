@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,9 @@ from reelmint.sim.calibration import Calibration
 from reelmint.sim.population import Population
 from reelmint.sim.videos import VideoTraits
 
+if TYPE_CHECKING:
+    from reelmint.sim.advertisers import ManagerMarket
+
 DAY_MS = 86_400_000
 
 
@@ -42,6 +45,8 @@ class RunConfig:
     days: int
     seed: int
     start: date = date(2026, 11, 1)
+    # Ads Manager campaigns run beside the synthetic market (`simulate --campaigns`)
+    market: ManagerMarket | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.users < 1:

@@ -55,10 +55,16 @@ class AdsEngine(Engine):
         s = world.settings
         rng = world.rng("ads.advertisers")
         count = s.sim.advertisers_per_10k_users * world.config.users / 10_000
-        self.names = [f"adv{i:04d}" for i in range(max(3, round(count)) if count else 0)]
+        synthetic = [f"adv{i:04d}" for i in range(max(3, round(count)) if count else 0)]
+        own = world.config.market
+        self.own = [n for n in own.advertisers if n not in synthetic] if own else []
+        self.names = synthetic + self.own
         if not self.names:
             return
-        campaigns, groups, ads = market(self.names, world, rng)
+        campaigns, groups, ads = market(synthetic, world, rng, own.last_id if own else 0)
+        if own:
+            campaigns, groups, ads = (campaigns + list(own.campaigns), groups + list(own.groups),
+                                      ads + list(own.ads))  # fmt: skip
         self.inventory = build(campaigns, groups, ads, self.names, s.economics.ads)
         inv = self.inventory
         self.ctr = np.exp(rng.normal(np.log(0.01), 0.5, len(inv)))
@@ -128,6 +134,7 @@ class AdsEngine(Engine):
         ).astype(np.int64)
         summary["ads"] = {
             "advertisers": len(self.names),
+            "from_manager": self.own,
             "campaigns": len(inv.campaigns),
             "ad_groups": len(inv),
             **self.counts,
@@ -158,6 +165,9 @@ class AdsEngine(Engine):
         )
         days = np.where(rng.random(len(self.names)) < 0.2, 7, world.config.days)
         amount = (daily * days * 1.1).astype(np.int64) + 50 * USD
+        own = world.config.market
+        for name in self.own:  # the Manager's advertisers bring the balance they hold
+            amount[self.names.index(name)] = own.balances.get(name, 0) if own else 0
         world.ledger.open_accounts(
             [Account(CLEARING, Asset.USD), Account(REVENUE, Asset.USD)]
             + [
@@ -177,6 +187,7 @@ class AdsEngine(Engine):
                     "ads.top_up",
                 )
                 for n, a in zip(self.names, amount, strict=True)
+                if a > 0
             ],
             when,
         )
