@@ -3,8 +3,11 @@ and activated in order, and bad input refused in one line with exit code 2."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from reelmint.events.lake import Lake
+from tests.ads.test_reports import CLICK, D1, HOUR, IMP, batch
 from tests.test_cli import reelmint
 
 ACME = ("-a", "acme")
@@ -68,6 +71,49 @@ def test_bad_ads_input_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
 
 def test_every_ads_command_teaches_with_an_example(tmp_path: Path) -> None:
     for command in (("advertiser", "add"), ("top-up",), ("campaign", "add"), ("group", "add"),
-                    ("ad", "add"), ("ad", "status")):  # fmt: skip
+                    ("ad", "add"), ("ad", "status"), ("report",)):  # fmt: skip
         shown = reelmint("ads", *command, "--help", home=tmp_path)
         assert shown.returncode == 0 and "Example: reelmint ads" in shown.stdout, command
+
+
+def test_a_report_prints_rows_for_people_and_machines(tmp_path: Path) -> None:
+    for step in (("advertiser", "add", "acme", "Acme"),
+                 ("campaign", "add", *ACME, "--name", "S", "--objective", "traffic",
+                  "--budget", "$50"),
+                 ("group", "add", *ACME, "--campaign", "1", "--name", "G", "--billing", "cpc",
+                  "--budget", "$20", "--start", "2026-11-01T00:00:00Z"),
+                 ("ad", "add", *ACME, "--group", "1", "--video", "4",
+                  "--url", "https://acme.example/")):  # fmt: skip
+        assert reelmint("ads", *step, home=tmp_path).returncode == 0, step
+
+    empty = reelmint("ads", "report", *ACME, "--format", "json", home=tmp_path)
+    empty_table = reelmint("ads", "report", *ACME, home=tmp_path)
+    lake = Lake(tmp_path / "lake")  # the default lake of REELMINT_HOME
+    lake.append(batch([(D1 + 10 * HOUR, IMP, 1, 1, 5_000), (D1 + 10 * HOUR, IMP, 2, 1, 5_000),
+                       (D1 + 11 * HOUR, CLICK, 1, 1, 150_000)]))  # fmt: skip
+    lake.flush()
+    rows = reelmint("ads", "report", *ACME, "--format", "json", home=tmp_path)
+    table = reelmint("ads", "report", *ACME, "--grain", "ad", "--period", "hour", home=tmp_path)
+    spreadsheet = reelmint("ads", "report", *ACME, "--period", "total", "-f", "csv",
+                           home=tmp_path)  # fmt: skip
+    bad = reelmint("ads", "report", *ACME, "--grain", "advertiser", home=tmp_path)
+
+    assert (empty.returncode, json.loads(empty.stdout)) == (0, [])
+    assert "no delivery in this window" in empty.stderr  # beside json, not in it
+    assert empty_table.returncode == 0 and "no delivery in this window" in empty_table.stdout
+    assert "impr." in empty_table.stdout  # the header, even with no rows
+    assert rows.returncode == 0, rows.stderr
+    [day] = json.loads(rows.stdout)
+    # 2 impressions at 5,000 and a click at 150,000 micros: CPM 160,000 x 1,000 / 2
+    assert {k: day[k] for k in ("period_start", "campaign", "ad_group", "impressions",
+                                "clicks", "spend_micros", "cpm_micros")} == {
+        "period_start": "2026-11-01T00:00:00Z", "campaign": 1, "ad_group": 1,
+        "impressions": 2, "clicks": 1, "spend_micros": 160_000,
+        "cpm_micros": 80_000_000}  # fmt: skip
+    assert "2026-11-01 10:00" in table.stdout and "2026-11-01 11:00" in table.stdout
+    assert "$0.01" in table.stdout and "$5.00" in table.stdout  # hour 10: spend and CPM
+    header, line = spreadsheet.stdout.strip().splitlines()
+    assert header.startswith("campaign,ad_group,advertiser,impressions,reach,")
+    assert dict(zip(header.split(","), line.split(","), strict=True))["spend_micros"] == "160000"
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "grain is campaign, ad_group or ad" in bad.stderr

@@ -71,6 +71,14 @@ def test_a_campaign_serves_bills_and_books_its_spend(service: Service) -> None:
     assert balance.json()["balance_micros"] == 100_000_000 - price
     assert service.platform.ledger.verify() == []
 
+    report = service.client.get("/v1/ads/reports?period=total&grain=ad_group",
+                                headers=keys["acme"])  # fmt: skip
+    assert report.status_code == 200, report.text
+    rows = report.json()["data"]  # the lake's view: acme's own group only
+    assert [(r["ad_group"], r["impressions"], r["clicks"], r["spend_micros"]) for r in rows] == [
+        (mine["id"], 1, 1, price)]  # fmt: skip
+    assert rows[0]["cpc_micros"] == price
+
 
 def test_serving_is_for_the_platform_and_delivery_for_its_advertiser(service: Service) -> None:
     keys = registered(service, "acme", "bolt")

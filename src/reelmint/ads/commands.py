@@ -1,16 +1,22 @@
 """`reelmint ads ...`: the Ads Manager from the command line, as the platform's operator.
 
-Thin: each command parses its input, calls the Ads Manager, and prints one line. Every
-campaign, ad group and ad command names the advertiser it acts for (`--advertiser`);
-another advertiser's object is refused. Amounts are money text (`$50`, `20.5 USD`).
+Thin: each command parses its input, calls the Ads Manager, and prints one line (or a
+table). Every campaign, ad group, ad and report command names the advertiser it acts
+for (`--advertiser`); another advertiser's object is refused. Amounts are money text
+(`$50`, `20.5 USD`); `report --format csv|json` prints integer micros for machines.
 """
 
 from __future__ import annotations
 
+import csv
+import enum
+import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -259,3 +265,100 @@ def ad_status(ctx: typer.Context, ad_id: Annotated[int, typer.Argument(metavar="
     """
     moved = _ads(ctx).set_ad_status(advertiser, ad_id, to, _now_ms())
     console.print(f"ad {moved.id}: {moved.status}")
+
+
+# Reports
+
+
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+REPORT_COLUMNS = (  # the table's: (column, header); csv and json carry every column
+    ("impressions", "impr."), ("reach", "reach"), ("frequency", "freq."),
+    ("clicks", "clicks"), ("ctr", "CTR"), ("views_6s", "6 s views"), ("q100", "completed"),
+    ("conversions", "conv."), ("spend_micros", "spend"), ("cpm_micros", "CPM"),
+    ("cpc_micros", "CPC"), ("cpv_micros", "CPV"), ("cpa_micros", "CPA"),
+)  # fmt: skip
+FormatOption = Annotated[ReportFormat, typer.Option(
+    "--format", "-f", help="table: for people; csv, json: every column, money in micros",
+)]  # fmt: skip
+TITLES = {"hour": "hourly", "day": "daily", "total": "total"}
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    advertiser: AdvertiserOption,
+    grain: Annotated[str, typer.Option(help="a row per campaign, ad_group or ad")] = "ad_group",
+    period: Annotated[str, typer.Option(help="hour, day or total (the whole window)")] = "day",
+    start: Annotated[str | None, typer.Option(help="ISO time, inclusive (UTC)")] = None,
+    end: Annotated[str | None, typer.Option(help="ISO time, exclusive (UTC)")] = None,
+    campaign: Annotated[int | None, typer.Option(help="of one campaign only", min=0)] = None,
+    format: FormatOption = ReportFormat.table,
+) -> None:
+    """Delivery and spend of an advertiser's ads, read from the event lake: impressions,
+    reach, clicks, views, conversions, spend, CPM, CPC, CPV and CPA.
+
+    Example: reelmint ads report -a acme --grain campaign --period total --start
+    2026-11-01T00:00:00Z --end 2026-11-08T00:00:00Z --format csv
+    """
+    table = _ads(ctx).report(
+        advertiser, grain=grain, period=period, campaign=campaign,
+        start_ms=None if start is None else _ms(start), end_ms=None if end is None else _ms(end),
+    )  # fmt: skip
+    rows = [_machine_row(row) for row in table.to_pylist()]
+    if format is ReportFormat.json:
+        typer.echo(json.dumps(rows, indent=2))
+    elif format is ReportFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=_machine_columns(table), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        title = f"{advertiser}: {TITLES[period]} report by {grain.replace('_', ' ')}"
+        console.print(_report_table(table, title, hourly=period == "hour"))
+    if not rows:  # on stderr beside csv and json, so that their output stays parseable
+        typer.echo("no delivery in this window", err=format is not ReportFormat.table)
+
+
+def _machine_columns(table: pa.Table) -> list[str]:
+    return ["period_start" if c == "period" else c for c in table.column_names]
+
+
+def _machine_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A report row for csv and json: `period` as `period_start`, ISO 8601 UTC."""
+    if "period" not in row:
+        return row
+    start: datetime = row.pop("period")
+    return {"period_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), **row}
+
+
+def _report_table(table: pa.Table, title: str, *, hourly: bool) -> Table:
+    """A person's view: the keys first, money in dollars, CTR in per cent."""
+    keys = [c for c in table.column_names if c in ("period", "campaign", "ad_group", "ad")]
+    shown = Table(title=title)
+    for key in keys:
+        shown.add_column(key.replace("_", " "))
+    for _, header in REPORT_COLUMNS:
+        shown.add_column(header, justify="right")
+    for row in table.to_pylist():
+        cells = [_period(row[k], hourly) if k == "period" else str(row[k]) for k in keys]
+        shown.add_row(*cells, *(_cell(column, row[column]) for column, _ in REPORT_COLUMNS))
+    return shown
+
+
+def _period(start: datetime, hourly: bool) -> str:
+    """A day as `2026-11-01`, an hour as `2026-11-01 10:00` (UTC)."""
+    return start.strftime("%Y-%m-%d %H:%M" if hourly else "%Y-%m-%d")
+
+
+def _cell(column: str, value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if column.endswith("_micros"):
+        return _money(int(value))
+    if column == "ctr":
+        return f"{value:.2%}"
+    return f"{value:.2f}" if column == "frequency" else f"{value:,}"
