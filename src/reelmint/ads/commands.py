@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -298,6 +299,10 @@ def report(
     end: Annotated[str | None, typer.Option(help="ISO time, exclusive (UTC)")] = None,
     campaign: Annotated[int | None, typer.Option(help="of one campaign only", min=0)] = None,
     format: FormatOption = ReportFormat.table,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="read this lake instead of the home's, e.g. a simulated run's RUN/lake"),
+    ] = None,
 ) -> None:
     """Delivery and spend of an advertiser's ads, read from the event lake: impressions,
     reach, clicks, views, conversions, spend, CPM, CPC, CPV and CPA.
@@ -305,7 +310,12 @@ def report(
     Example: reelmint ads report -a acme --grain campaign --period total --start
     2026-11-01T00:00:00Z --end 2026-11-08T00:00:00Z --format csv
     """
-    table = _ads(ctx).report(
+    manager = _ads(ctx)
+    if lake is not None:
+        if not lake.is_dir():
+            raise ValueError(f"--lake {lake} is not a folder (a run's lake is RUN/lake)")
+        manager.lake_dir = lake  # this process reads that lake only
+    table = manager.report(
         advertiser, grain=grain, period=period, campaign=campaign,
         start_ms=None if start is None else _ms(start), end_ms=None if end is None else _ms(end),
     )  # fmt: skip

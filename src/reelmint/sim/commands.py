@@ -62,7 +62,7 @@ def simulate_command(
 
     With --campaigns, the campaigns built with `reelmint ads` (or the API) in this home's
     database run beside the synthetic advertisers, funded with their prepaid balances;
-    then `reelmint ads report -a ADVERTISER --lake run1/lake` shows what they delivered.
+    then `reelmint ads report -a ADVERTISER --lake run1/lake` reports what they delivered.
     """
     config = _config(users, days, seed, start)
     if campaigns:
