@@ -37,6 +37,7 @@ from reelmint.ads.targeting import TargetingError
 from reelmint.http import problems
 from reelmint.http.auth import Admin, Caller
 from reelmint.http.problems import ADS_CONFLICT, ADS_RULE, FORBIDDEN, NOT_FOUND, Problem
+from reelmint.http.schemas import not_a_number
 from reelmint.parties.model import Party, Role
 
 router = APIRouter(prefix="/v1/ads", tags=["ads"])
@@ -52,20 +53,10 @@ T = TypeVar("T")
 L = TypeVar("L", bound=BaseModel)
 
 
-def _not_a_number(value: object) -> object:
-    """Pydantic reads digits as Unix seconds (`start=20261101` is 1970-08-23); the schema
-    promises an RFC 3339 date-time, so a number is refused rather than misread."""
-    try:
-        float(str(value))
-    except ValueError:
-        return value
-    raise ValueError("expected an ISO 8601 date-time with a zone, e.g. 2026-11-01T00:00:00Z")
-
-
-Start = Annotated[AwareDatetime | None, BeforeValidator(_not_a_number), Query(
+Start = Annotated[AwareDatetime | None, BeforeValidator(not_a_number), Query(
     description="from this time, inclusive; none: from the first event",
     examples=["2026-11-01T00:00:00Z"])]  # fmt: skip
-End = Annotated[AwareDatetime | None, BeforeValidator(_not_a_number), Query(
+End = Annotated[AwareDatetime | None, BeforeValidator(not_a_number), Query(
     description="to this time, exclusive; none: to the last event",
     examples=["2026-11-02T00:00:00Z"])]  # fmt: skip
 

@@ -33,6 +33,7 @@ from reelmint.http import problems
 from reelmint.http.auth import Admin, Caller
 from reelmint.http.idempotency import kept_json, respond
 from reelmint.http.problems import ACCOUNT_CONFLICT, FORBIDDEN, NOT_FOUND, Problem
+from reelmint.http.schemas import not_a_number
 from reelmint.ledger.model import (
     Account,
     AccountFlags,
@@ -52,17 +53,7 @@ IdempotencyKey = Annotated[
 ]  # fmt: skip
 
 
-def _not_a_number(value: object) -> object:
-    """Pydantic reads a number as Unix seconds (`at=20261101` is 1970-08-23); the schema
-    promises an RFC 3339 date-time, so a number is refused rather than misread."""
-    try:
-        float(str(value))
-    except ValueError:
-        return value
-    raise ValueError("expected an ISO 8601 date-time with a zone, e.g. 2026-11-01T12:00:00Z")
-
-
-At = Annotated[datetime | None, BeforeValidator(_not_a_number),
+At = Annotated[datetime | None, BeforeValidator(not_a_number),
                Query(description="posted balance as of this time")]  # fmt: skip
 _FLAG_NAMES = {AccountFlags.NO_OVERDRAFT: "no_overdraft",
                AccountFlags.NO_CREDIT_BALANCE: "no_credit_balance"}  # fmt: skip
