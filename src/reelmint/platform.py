@@ -21,6 +21,8 @@ from reelmint.db.engine import make_engine
 from reelmint.db.migrate import current_revision, head_revision, upgrade
 from reelmint.events.batch import EventBatch
 from reelmint.feed.service import FeedService
+from reelmint.gifts.embedded import EmbeddedGateway, EmbeddedPayouts
+from reelmint.gifts.service import GiftsService
 from reelmint.ledger.sql import open_sql_ledger
 from reelmint.ledger.store import SqlLedger
 from reelmint.settings import Settings
@@ -38,6 +40,7 @@ class Platform:
     _feed: FeedService | None = field(default=None, repr=False)
     _ads: AdsManager | None = field(default=None, repr=False)
     _ad_server: AdServer | None = field(default=None, repr=False)
+    _gifts: GiftsService | None = field(default=None, repr=False)
 
     @property
     def ads(self) -> AdsManager:
@@ -59,12 +62,24 @@ class Platform:
             s = self.settings
             self._ad_server = AdServer(
                 AdsStore(self.engine), self.ledger, s.economics.ads,
-                key=s.derived_key("ads.tokens"), sink=self._ingest_ads,
+                key=s.derived_key("ads.tokens"), sink=self._ingest,
                 rng=np.random.default_rng(), tag=secrets.token_hex(4), lake_dir=s.lake_dir,
             )  # fmt: skip
         return self._ad_server
 
-    def _ingest_ads(self, events: EventBatch, now_ms: int) -> None:
+    @property
+    def gifts(self) -> GiftsService:
+        """LIVE gifts on the embedded gateway and payout provider, built on first use."""
+        if self._gifts is None:
+            key = self.settings.derived_key("gifts.webhooks")
+            self._gifts = GiftsService(
+                self.engine, self.ledger, self.settings.economics,
+                gateway=EmbeddedGateway(self.engine, key), payouts=EmbeddedPayouts(self.engine),
+                webhook_key=key, sink=self._ingest,
+            )  # fmt: skip
+        return self._gifts
+
+    def _ingest(self, events: EventBatch, now_ms: int) -> None:
         self.feed.ingest(events, now_ms)  # the feed's ingest holds the lake and counters
 
     @property

@@ -21,7 +21,7 @@ import re
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -90,14 +90,19 @@ class GiftSettings(_Section):
         description="gift name to price in coins",
     )
     min_age: int = 18
-    daily_spend_limit_coins: int | None = Field(None, description="off by default")
+    daily_spend_limit_coins: int | None = Field(None, gt=0, description="off by default")
+    chargeback_policy: Literal["platform_absorbs", "claw_back_diamonds"] = Field(
+        "platform_absorbs",
+        description="who bears coins spent before their purchase was refunded or charged "
+        "back: the platform, or the creators whose unpaid diamonds came from them",
+    )
 
 
 class CashoutSettings(_Section):
     diamond_value_micros: int = Field(5_000, gt=0, description="USD per diamond ($0.005)")
     daily_cap_micros: int = 1_000 * USD
     minimum_micros: int = 1 * USD
-    hold_days: int = 15
+    hold_days: int = Field(15, ge=0, description="days before a cash-out is payable")
 
 
 class RewardsSettings(_Section):

@@ -1,10 +1,12 @@
 """The common batch, decided in columns: plain posted transfers that all succeed.
 
-Most batches an engine posts are plain transfers (no pending, no links, fresh ids) that
-all go through. For those, the sequential rules reduce to column checks plus one
-question per constrained account: does its running balance, taken transfer by transfer
-in batch order, ever dip below zero? A grouped prefix sum answers that for all accounts
-at once.
+Most batches an engine posts are plain transfers (no pending, fresh ids) that all go
+through. Links do not change that outcome: a closed chain whose every transfer succeeds
+is posted exactly as the same transfers unlinked would be, so a linked batch (a batch of
+gifts posted all or nothing) takes this path too and keeps its flags. For those, the
+sequential rules reduce to column checks plus one question per constrained account:
+does its running balance, taken transfer by transfer in batch order, ever dip below
+zero? A grouped prefix sum answers that for all accounts at once.
 
 `try_plain_batch` returns None whenever the batch is anything else, or when some
 transfer would be refused; the caller then runs the exact sequential rules. So this path
@@ -53,7 +55,8 @@ _get_amount = attrgetter("amount")
 _get_code = attrgetter("code")
 _get_ref = attrgetter("ref")
 _get_asset = attrgetter("asset")
-_plain_fields = attrgetter("kind", "linked", "pending_id", "timeout", "timestamp")
+_get_linked = attrgetter("linked")
+_plain_fields = attrgetter("kind", "pending_id", "timeout", "timestamp")
 
 
 def try_plain_batch(
@@ -90,18 +93,20 @@ def try_plain_batch(
     codes = list(map(_get_code, transfers))
     refs = list(map(_get_ref, transfers))
     n = len(transfers)
+    linked = list(map(_get_linked, transfers))
     rows: list[TransferRow] = list(
         zip(ids, debits, credits, amounts, assets, codes, refs, repeat(0, n), repeat(None, n),
-            repeat(0, n), repeat(False, n), repeat(now, n), strict=True)
+            repeat(0, n), linked, repeat(now, n), strict=True)
     )  # fmt: skip
     return Outcome(results=[TransferResult.OK] * n, rows=rows)
 
 
 def _plain_shape(transfers: Sequence[Transfer], ids: list[str], known: dict[str, Known]) -> bool:
-    """Every transfer a fresh, unlinked, immediate posting stamped at `now`."""
-    plain = (_POSTED, False, None, 0, None)
+    """Every transfer a fresh, immediate posting stamped at `now`, any chain closed."""
+    plain = (_POSTED, None, 0, None)
     return (
         all(f == plain for f in map(_plain_fields, transfers))
+        and not transfers[-1].linked
         and len(set(ids)) == len(ids)
         and known.keys().isdisjoint(ids)
         and min(map(len, ids)) > 0

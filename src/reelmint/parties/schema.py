@@ -26,3 +26,11 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.BigInteger, nullable=True),
     sa.Index("ix_api_keys_party", "role", "party_id"),
 )
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    sa.Column("standing", sa.Text, nullable=False),
+)
