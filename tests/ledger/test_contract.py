@@ -97,6 +97,27 @@ def test_linked_chain_fails_as_a_whole(books: Ledger, now: datetime) -> None:
     assert books.balance(WALLET).posted == 9
 
 
+def test_a_long_chain_takes_the_batch_path_and_still_fails_as_a_whole(
+    books: Ledger, now: datetime
+) -> None:
+    """Chains of 16 or more go through the column fast path when every transfer would
+    succeed; the links are kept, and one refusal still refuses the chain."""
+    chain = [coins(f"l{i}", CREATOR, WALLET, 1, linked=i < 19) for i in range(20)]
+    assert books.post(chain, now) == [R.OK] * 20
+    assert [t.linked for t in books.transfers()[-20:]] == [True] * 19 + [False]
+    assert books.balance(WALLET).posted == 30
+    short = [coins(f"m{i}", WALLET, CREATOR, 2, linked=i < 19) for i in range(20)]
+    results = books.post(short, now)  # 40 out of a wallet of 30: the 16th refuses
+    assert results[15] == R.EXCEEDS_CREDITS
+    assert set(results[:15] + results[16:]) == {R.LINKED_EVENT_FAILED}
+    assert books.balance(WALLET).posted == 30
+    open_chain = [coins(f"n{i}", CREATOR, WALLET, 1, linked=True) for i in range(20)]
+    assert books.post(open_chain, now) == [R.LINKED_EVENT_FAILED] * 19 + [
+        R.LINKED_EVENT_CHAIN_OPEN
+    ]
+    assert books.balance(WALLET).posted == 30
+
+
 def test_open_chain_at_end_of_batch_is_refused(books: Ledger, now: datetime) -> None:
     results = books.post(
         [coins("a", WALLET, CREATOR, 1), coins("b", WALLET, CREATOR, 1, linked=True)], now

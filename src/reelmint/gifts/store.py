@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from reelmint.db.engine import insert_new
 from reelmint.gifts import schema as s
@@ -29,6 +32,8 @@ from reelmint.gifts.records import (
 )
 
 CHUNK = 5_000
+_SEND_FIELDS = tuple(f.name for f in fields(SentGift))
+_send_values = attrgetter(*_SEND_FIELDS)
 
 
 class GiftsStore:
@@ -37,11 +42,37 @@ class GiftsStore:
 
     def _insert_new(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
         """Insert the rows whose key is new; how many were."""
+        # RETURNING counts the new rows on both databases; a batch's rowcount does not
+        # (psycopg reports the rows of the last statement of an executemany).
+        if len(rows) > 1 and self.engine.dialect.name == "postgresql":
+            return self._insert_new_pg(table, rows)
+        insert = insert_new(self.engine, table).returning(*table.primary_key.columns)
         done = 0
         with self.engine.begin() as conn:
             for start in range(0, len(rows), CHUNK):
-                done += conn.execute(insert_new(self.engine, table),
-                                     list(rows[start : start + CHUNK])).rowcount  # fmt: skip
+                done += len(conn.execute(insert, list(rows[start : start + CHUNK])).all())
+        return done
+
+    def _insert_new_pg(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
+        """Many rows on PostgreSQL as one statement per chunk, a column per array
+        (`INSERT ... SELECT unnest(...)`), whose row count is exact. A RETURNING
+        executemany spent 0.8 s of 10,000 gifts in psycopg parsing its long statements."""
+        names = list(rows[0])
+        columns = [table.c[n] for n in names]
+        arrays = [sa.func.unnest(sa.cast(sa.bindparam(f"a_{c.name}"), ARRAY(c.type)))
+                  for c in columns]  # fmt: skip
+        insert = (
+            postgresql.insert(table)
+            .from_select(names, sa.select(*arrays))
+            .on_conflict_do_nothing()
+            .execution_options(preserve_rowcount=True)
+        )
+        done = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                params = {f"a_{n}": [r[n] for r in chunk] for n in names}
+                done += conn.execute(insert, params).rowcount
         return done
 
     # Catalog
@@ -73,6 +104,15 @@ class GiftsStore:
     def live(self, live_id: int) -> Live | None:
         found = self._lives(s.lives.c.id == live_id)
         return found[0] if found else None
+
+    def lives_by_id(self, live_ids: Iterable[int]) -> dict[int, Live]:
+        """The LIVEs of `live_ids` that exist, by id (a batch of gifts asks once)."""
+        wanted = sorted(set(live_ids))
+        out: dict[int, Live] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            out.update((x.id, x) for x in self._lives(s.lives.c.id.in_(chunk), len(chunk)))
+        return out
 
     def active_live(self, creator: int) -> Live | None:
         c = s.lives.c
@@ -144,15 +184,23 @@ class GiftsStore:
     # Gifts sent
 
     def add_sends(self, sent: Sequence[SentGift]) -> int:
-        return self._insert_new(s.sends, [asdict(g) for g in sent])
+        # Field by field, not `asdict`: a batch of 10,000 gifts spent 0.27 s in asdict alone.
+        return self._insert_new(s.sends, [dict(zip(_SEND_FIELDS, _send_values(g), strict=True))
+                                          for g in sent])  # fmt: skip
 
     def sent(self, keys: Iterable[str]) -> dict[str, SentGift]:
         wanted = sorted(set(keys))
         out: dict[str, SentGift] = {}
+        key = s.sends.c.key
+        pg = self.engine.dialect.name == "postgresql"
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), CHUNK):
-                query = sa.select(s.sends).where(s.sends.c.key.in_(wanted[start : start + CHUNK]))
-                out.update((r.key, SentGift(**r._asdict())) for r in conn.execute(query))
+                chunk = wanted[start : start + CHUNK]
+                # One array parameter on PostgreSQL: psycopg parses a statement of 5,000
+                # placeholders anew each time (0.1 s a batch of 10,000 gifts).
+                where = key == sa.any_(sa.cast(chunk, ARRAY(sa.Text))) if pg else key.in_(chunk)
+                out.update((r.key, SentGift(**r._asdict()))
+                           for r in conn.execute(sa.select(s.sends).where(where)))  # fmt: skip
         return out
 
     def coins_sent(self, sender: int, from_ms: int) -> int:
