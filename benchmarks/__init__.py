@@ -9,6 +9,7 @@ returns its JSON payload, and the shared plumbing in `harness`. Results land in
 BENCHMARKS = {
     "ads_decision": "benchmarks.ads_decision",
     "feed_ranking": "benchmarks.feed_ranking",
+    "gifts": "benchmarks.gifts",
     "http_throughput": "benchmarks.http_throughput",
     "lake": "benchmarks.lake",
     "ledger_throughput": "benchmarks.ledger_throughput",

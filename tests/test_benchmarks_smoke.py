@@ -5,15 +5,22 @@ Nothing here asserts on speed; the figures only have to be positive.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks import gifts as gifts_bench
 from benchmarks import http_throughput as http_bench
 from benchmarks import ledger_throughput as bench
-from benchmarks.harness import result_table, write_result
+from benchmarks.harness import headline_table, result_table, write_result
 from benchmarks.ledger_throughput import Case
 
 from tests.ledger.test_export import required_tool
@@ -149,3 +156,130 @@ def test_the_http_target_needs_both_the_rate_and_the_p99() -> None:
     assert result["transfers_per_s"] == 1_200
     assert result["latency_ms"]["p99"] == 60
     assert result["target"]["met"] is False  # fast enough, but p99 is over 50 ms
+
+
+# -- gifts --------------------------------------------------------------------------------
+
+GIFT_BATCH_KEYS = {
+    "name", "backend", "senders", "creators", "batch", "batches", "gifts", "refused",
+    "seconds", "gifts_per_s", "batch_ms", "books_only", "setup", "checks", "headline", "target",
+}  # fmt: skip
+
+
+def assert_gift_batch_shape(result: dict[str, Any], case: gifts_bench.BatchCase) -> None:
+    assert set(result) == GIFT_BATCH_KEYS
+    assert (result["backend"], result["gifts"]) == (case.backend, case.gifts)
+    assert result["refused"] == 0 and result["gifts_per_s"] > 0
+    assert result["books_only"]["gifts_per_s"] > 0 and result["books_only"]["transfers"] > 0
+    checks = result["checks"]
+    assert checks["trial_balance_balanced"] is True and checks["check_books"] == []
+    assert checks["coins_spent"] == checks["coins_recorded"] > 0
+    assert checks["gifts_recorded"] == case.gifts
+    assert result["target"]["min_gifts_per_s"] == gifts_bench.MIN_GIFTS_PER_S[case.backend]
+
+
+def test_gifts_benchmark_on_sqlite_sends_batches_and_balances_the_books(tmp_path: Path) -> None:
+    case = gifts_bench.BatchCase("sqlite", 30, 3, 40, 2)
+    skipped = [gifts_bench.BatchCase("postgres", 30, 3, 40, 1), gifts_bench.ApiCase(10, 1, 1, 5, 2)]
+
+    payload = gifts_bench.run(cases=[case, *skipped], pg_url=None)
+    headline_table(payload)  # renders
+    loaded = json.loads(write_result(payload, tmp_path).read_text())
+
+    assert loaded["benchmark"] == "gifts" and loaded["failed"] == []
+    assert [c["name"] for c in loaded["skipped"]] == [c.name for c in skipped]
+    [result] = loaded["cases"]
+    assert_gift_batch_shape(result, case)
+
+
+@pytest.mark.postgres
+def test_gifts_benchmark_on_postgres_batches_and_one_gift_per_request(tmp_path: Path) -> None:
+    url = require_server()
+    batch = gifts_bench.BatchCase("postgres", 30, 3, 40, 2)
+    api = gifts_bench.ApiCase(40, 1, 0.5, 6, 2, workers=1)
+
+    payload = gifts_bench.run(cases=[batch, api], pg_url=url)
+    headline_table(payload)  # renders
+
+    assert payload["failed"] == []
+    assert_gift_batch_shape(payload["cases"][0], batch)
+    if payload["skipped"]:  # the gifts routes may not be served yet: then say so
+        assert [s["name"] for s in payload["skipped"]] == [api.name]
+        assert "POST /v1/lives/{id}/gifts" in payload["skipped"][0]["reason"]
+        return
+    result = payload["cases"][1]
+    assert result["requests"] == 40 and result["errors"] == 0, result["first_error"]
+    assert set(result["latency_ms"]) == {"p50", "p99", "max"} and result["latency_ms"]["p99"] > 0
+    assert result["checks"]["coins_spent"] == result["checks"]["coins_recorded"] > 0
+    assert result["checks"]["gifts_recorded"] >= result["ok"]
+    assert result["target"]["max_p99_ms"] == gifts_bench.MAX_P99_MS
+
+
+def test_the_gifts_plan_holds_every_target_and_quick_is_smaller() -> None:
+    full, quick = gifts_bench.plan(), gifts_bench.plan(quick=True)
+    backends = {c.backend for c in full if isinstance(c, gifts_bench.BatchCase)}
+    assert backends == set(gifts_bench.MIN_GIFTS_PER_S)
+    assert any(isinstance(c, gifts_bench.ApiCase) and c.rate == 200 for c in full)
+    for big, small in zip(full, quick, strict=True):
+        assert big.name == small.name and small.senders < big.senders
+
+
+def test_the_gifts_route_is_found_in_an_openapi_document() -> None:
+    paths = {"/v1/lives/{live_id}/gifts": {"post": {}}, "/v1/transfers": {"post": {}}}
+
+    assert gifts_bench.gifts_route({"paths": paths}) == "/v1/lives/{live_id}/gifts"
+    assert gifts_bench.gifts_route({"paths": {"/v1/lives/{live_id}/gifts": {"get": {}}}}) is None
+    assert gifts_bench.gifts_route({"paths": {"/v1/transfers": {"post": {}}}}) is None
+
+
+class _Echo(BaseHTTPRequestHandler):
+    delay_s = 0.0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(self.delay_s)
+        status = 201 if self.path == "/ok" else 409
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def echo_server(delay_s: float = 0.0) -> Iterator[str]:
+    handler = type("Echo", (_Echo,), {"delay_s": delay_s})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_fire_sends_open_loop_at_the_rate_and_records_each_answer() -> None:
+    requests = [("/ok" if i % 5 else "/no", b"{}", {"Content-Type": "application/json"})
+                for i in range(40)]  # fmt: skip
+    with echo_server() as base:
+        shots = gifts_bench.fire(base, requests, rate=200, threads=4)
+
+    assert [s.status for s in shots] == [409 if i % 5 == 0 else 201 for i in range(40)]
+    assert all(s.due <= s.sent + 0.001 and s.sent <= s.done for s in shots)
+    gaps = [b.due - a.due for a, b in itertools.pairwise(shots)]
+    assert all(abs(g - 1 / 200) < 1e-9 for g in gaps)  # due every 5 ms, open loop
+    assert shots[-1].sent - shots[0].sent >= 39 / 200 - 0.001
+
+
+def test_fire_stops_sending_once_the_server_is_too_far_behind() -> None:
+    requests = [("/ok", b"{}", {}) for _ in range(20)]
+    with echo_server(delay_s=0.05) as base:  # one connection, 20/s at best; 200/s asked
+        shots = gifts_bench.fire(base, requests, rate=200, threads=1, give_up_s=0.1)
+
+    assert 2 <= len(shots) < 20
+    assert all(s.status == 201 for s in shots)
+    assert shots[-1].sent - shots[-1].due <= 0.1 + 0.01

@@ -20,6 +20,10 @@ from reelmint.ads.commands import app as ads_app
 from reelmint.content.model import ContentError
 from reelmint.events.codec import CodecError
 from reelmint.feed.commands import app as feed_app
+from reelmint.gifts.commands import app as gifts_app
+from reelmint.gifts.model import GiftsError
+from reelmint.gifts.ports import PaymentRefused
+from reelmint.gifts.webhooks import BadNotification
 from reelmint.ledger.commands import app as books_app
 from reelmint.ledger.commands import trial_balance_table
 from reelmint.ledger.model import LedgerError
@@ -43,6 +47,7 @@ app.add_typer(books_app, name="books")
 app.add_typer(keys_app, name="keys")
 app.add_typer(feed_app, name="feed")
 app.add_typer(ads_app, name="ads")
+app.add_typer(gifts_app, name="gifts")
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
 app.command("report")(report_command)
@@ -82,6 +87,7 @@ def root(
     ctx.meta["engine"] = lambda: state.open(migrate=True).engine
     ctx.meta["feed"] = lambda: state.open(migrate=True).feed
     ctx.meta["ads"] = lambda: state.open(migrate=True).ads
+    ctx.meta["gifts"] = lambda: state.open(migrate=True).gifts
     ctx.meta["state"] = state
 
 
@@ -173,7 +179,8 @@ def main() -> None:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         _fail(f"bad setting {where}: {first['msg']}")
-    except (LedgerError, MoneyError, SchemaNotReady, ContentError, CodecError, ValueError) as exc:
+    except (LedgerError, MoneyError, SchemaNotReady, ContentError, CodecError, GiftsError,
+            BadNotification, PaymentRefused, ValueError) as exc:  # fmt: skip
         _fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 

@@ -7,6 +7,7 @@ down. Nothing here runs at import time.
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -41,6 +42,7 @@ class Platform:
     _ads: AdsManager | None = field(default=None, repr=False)
     _ad_server: AdServer | None = field(default=None, repr=False)
     _gifts: GiftsService | None = field(default=None, repr=False)
+    _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def ads(self) -> AdsManager:
@@ -86,8 +88,12 @@ class Platform:
     def feed(self) -> FeedService:
         """The feed service, built on first use: it loads the catalog and replays the
         lake, which the books-only commands have no need to wait for."""
-        if self._feed is None:
-            self._feed = FeedService(self.settings, VideoStore(self.engine), self.settings.lake_dir)
+        with self._building:  # API threads may ask at once; two would share lake files
+            if self._feed is None:
+                # Worker processes share the lake: each writes files under its own name.
+                self._feed = FeedService(self.settings, VideoStore(self.engine),
+                                         self.settings.lake_dir,
+                                         writer_id=f"p{secrets.token_hex(4)}")  # fmt: skip
         return self._feed
 
     @classmethod

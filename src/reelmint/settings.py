@@ -39,6 +39,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from reelmint.live_settings import LiveSimSettings
+
 USD = 1_000_000  # micros per dollar, to keep the defaults below readable
 
 
@@ -345,6 +347,7 @@ class SimSettings(_Section):
     languages: dict[str, str] = Field(
         default_factory=lambda: dict(_LANGUAGES), description="main language per country"
     )
+    live: LiveSimSettings = Field(default_factory=LiveSimSettings, description="LIVE gifting")
 
     @model_validator(mode="after")
     def _check(self) -> SimSettings:

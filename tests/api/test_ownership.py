@@ -26,7 +26,7 @@ def open_account(service: Service, headers: dict[str, str], account: str, **extr
 @pytest.mark.parametrize("role", NON_ADMIN)
 def test_each_role_opens_and_reads_only_its_own_accounts(service: Service, role: Role) -> None:
     me, other = service.key(role, "7"), service.key(role, "8")
-    mine, theirs = f"{role.value}:7:coins", f"{role.value}:8:coins"
+    mine, theirs = f"{role.value}:7:tips", f"{role.value}:8:tips"
     assert open_account(service, me, mine) == 201
     assert open_account(service, other, theirs) == 201
     assert open_account(service, me, f"{role.value}:8:spare") == 403
@@ -41,43 +41,43 @@ def test_each_role_opens_and_reads_only_its_own_accounts(service: Service, role:
 
 def test_one_role_cannot_pass_for_another_with_the_same_id(service: Service) -> None:
     creator = service.key(Role.CREATOR, "7")
-    assert open_account(service, creator, "user:7:coins") == 403
-    assert open_account(service, creator, "advertiser:7:prepaid") == 403
+    assert open_account(service, creator, "user:7:tips") == 403
+    assert open_account(service, creator, "advertiser:7:tips") == 403
 
 
 def test_a_party_debits_its_own_account_and_may_credit_anyone(service: Service) -> None:
     admin, user = service.key(Role.ADMIN), service.key(Role.USER, "42")
     assert open_account(service, admin, TREASURY) == 201
-    assert open_account(service, user, "user:42:coins", flags=["no_overdraft"]) == 201
-    assert open_account(service, admin, "creator:7:coins") == 201
-    fund(service, admin, "user:42:coins", 100)
-    gift = {"id": "gift-1", "debit": "user:42:coins", "credit": "creator:7:coins",
+    assert open_account(service, user, "user:42:tips", flags=["no_overdraft"]) == 201
+    assert open_account(service, admin, "creator:7:tips") == 201
+    fund(service, admin, "user:42:tips", 100)
+    gift = {"id": "gift-1", "debit": "user:42:tips", "credit": "creator:7:tips",
             "amount": 30, "asset": "COIN", "code": "gifts.send"}  # fmt: skip
     posted = service.client.post("/v1/transfers", json={"transfers": [gift]}, headers=user)
     assert posted.status_code == 200
     assert posted.json() == {"data": [{"id": "gift-1", "result": "ok"}], "count": 1, "accepted": 1}
     # Debiting someone else's account is refused as a whole, before anything moves.
-    steal = {**gift, "id": "steal-1", "debit": "creator:7:coins", "credit": "user:42:coins"}
+    steal = {**gift, "id": "steal-1", "debit": "creator:7:tips", "credit": "user:42:tips"}
     refused = service.client.post("/v1/transfers", json={"transfers": [gift, steal]}, headers=user)
     assert refused.status_code == 403
-    balance = service.client.get("/v1/accounts/user:42:coins/balance", headers=user).json()
+    balance = service.client.get("/v1/accounts/user:42:tips/balance", headers=user).json()
     assert balance["posted"] == 70 and balance["available"] == 70
 
 
 def test_refusals_are_results_and_change_nothing(service: Service) -> None:
     admin, user = service.key(Role.ADMIN), service.key(Role.USER, "42")
     open_account(service, admin, TREASURY)
-    open_account(service, user, "user:42:coins", flags=["no_overdraft"])
-    open_account(service, admin, "creator:7:coins")
-    fund(service, admin, "user:42:coins", 10)
-    too_much = {"id": "gift-2", "debit": "user:42:coins", "credit": "creator:7:coins",
+    open_account(service, user, "user:42:tips", flags=["no_overdraft"])
+    open_account(service, admin, "creator:7:tips")
+    fund(service, admin, "user:42:tips", 10)
+    too_much = {"id": "gift-2", "debit": "user:42:tips", "credit": "creator:7:tips",
                 "amount": 11, "asset": "COIN", "code": "gifts.send"}  # fmt: skip
     answer = service.client.post("/v1/transfers", json={"transfers": [too_much]}, headers=user)
     assert answer.status_code == 200
     assert answer.json()["data"] == [{"id": "gift-2", "result": "exceeds_credits"}]
     assert answer.json()["accepted"] == 0
-    statement = service.client.get("/v1/accounts/user:42:coins/statement", headers=user).json()
-    assert [line["transfer_id"] for line in statement["data"]] == ["fund-user:42:coins"]
+    statement = service.client.get("/v1/accounts/user:42:tips/statement", headers=user).json()
+    assert [line["transfer_id"] for line in statement["data"]] == ["fund-user:42:tips"]
 
 
 def test_only_admins_read_the_trial_balance_and_issue_keys(service: Service) -> None:
@@ -89,8 +89,8 @@ def test_only_admins_read_the_trial_balance_and_issue_keys(service: Service) -> 
                                      headers=headers)  # fmt: skip
         assert issued.status_code == 403
     open_account(service, admin, TREASURY)
-    open_account(service, admin, "creator:7:coins")
-    fund(service, admin, "creator:7:coins", 25)
+    open_account(service, admin, "creator:7:tips")
+    fund(service, admin, "creator:7:tips", 25)
     trial = service.client.get("/v1/trial-balance", headers=admin).json()
     assert trial["count"] == 1
     assert trial["data"][0] | {"balanced": True} == trial["data"][0]
@@ -99,8 +99,8 @@ def test_only_admins_read_the_trial_balance_and_issue_keys(service: Service) -> 
 
 def test_admins_read_any_account_and_get_404_for_missing_ones(service: Service) -> None:
     admin, creator = service.key(Role.ADMIN), service.key(Role.CREATOR, "7")
-    open_account(service, creator, "creator:7:coins")
-    assert service.client.get("/v1/accounts/creator:7:coins", headers=admin).status_code == 200
+    open_account(service, creator, "creator:7:tips")
+    assert service.client.get("/v1/accounts/creator:7:tips", headers=admin).status_code == 200
     missing = service.client.get("/v1/accounts/creator:9:coins", headers=admin)
     assert missing.status_code == 404 and missing.json()["type"] == "/problems/not-found"
     # A party asking for a missing account of its own also gets 404, not 403.
@@ -135,3 +135,22 @@ def test_missing_wrong_and_revoked_keys_get_401_with_a_challenge(make_service) -
     assert service.client.get("/v1/keys", headers=user).status_code == 200
     service.client.delete(f"/v1/keys/{made.json()['key_id']}", headers=admin)
     assert service.client.get("/v1/keys", headers=user).status_code == 401
+
+
+def test_accounts_kept_by_an_engine_move_only_through_its_routes(service: Service) -> None:
+    """A user may read its coin wallet but not post to it here: gifts posts the platform's
+    side of every coin movement, and a bare transfer would break that."""
+    admin, user = service.key(Role.ADMIN), service.key(Role.USER, "42")
+    open_account(service, admin, TREASURY)
+    for account in ("user:42:coins", "user:42:coin_debt"):
+        assert open_account(service, user, account, flags=["no_overdraft"]) == 403
+    assert open_account(service, admin, "user:42:coins", flags=["no_overdraft"]) == 201
+    assert open_account(service, user, "user:42:tips", flags=["no_overdraft"]) == 201
+    fund(service, admin, "user:42:coins", 5)
+    for debit, credit in (("user:42:coins", TREASURY), ("user:42:tips", "user:42:coins")):
+        move = {"id": f"{debit}-out", "debit": debit, "credit": credit, "amount": 1,
+                "asset": "COIN", "code": "test.move"}  # fmt: skip
+        answer = service.client.post("/v1/transfers", json={"transfers": [move]}, headers=user)
+        assert answer.status_code == 403 and "kept by its engine" in answer.json()["detail"]
+    balance = service.client.get("/v1/accounts/user:42:coins/balance", headers=user)
+    assert balance.status_code == 200 and balance.json()["posted"] == 5

@@ -112,9 +112,7 @@ def test_a_long_chain_takes_the_batch_path_and_still_fails_as_a_whole(
     assert set(results[:15] + results[16:]) == {R.LINKED_EVENT_FAILED}
     assert books.balance(WALLET).posted == 30
     open_chain = [coins(f"n{i}", CREATOR, WALLET, 1, linked=True) for i in range(20)]
-    assert books.post(open_chain, now) == [R.LINKED_EVENT_FAILED] * 19 + [
-        R.LINKED_EVENT_CHAIN_OPEN
-    ]
+    assert books.post(open_chain, now) == [R.LINKED_EVENT_FAILED] * 19 + [R.LINKED_EVENT_CHAIN_OPEN]
     assert books.balance(WALLET).posted == 30
 
 

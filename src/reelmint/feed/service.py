@@ -37,7 +37,9 @@ REFRESH_MS = 1_000  # the API's snapshot is at most this old
 
 
 class FeedService:
-    def __init__(self, settings: Settings, videos: VideoStore, lake_dir: Path) -> None:
+    def __init__(self, settings: Settings, videos: VideoStore, lake_dir: Path, *,
+                 writer_id: str = "w0") -> None:  # fmt: skip
+        """`writer_id` names this process's lake files: each API worker needs its own."""
         feed = settings.feed
         self.videos = videos
         self.catalog = VideoCatalog(feed.topics)
@@ -47,7 +49,7 @@ class FeedService:
             qualified_view_min_ms=settings.economics.rewards.qualified_view_min_ms,
         )  # fmt: skip
         self.ranker = ForYouRanker(feed, self.catalog, self.counters)
-        self.lake = Lake(lake_dir, flush_rows=settings.events.flush_rows)
+        self.lake = Lake(lake_dir, flush_rows=settings.events.flush_rows, writer_id=writer_id)
         self._replay()
         self.ingestor = Ingestor(self.lake, self.catalog, self.counters,
                                  tolerance_ms=settings.events.tolerance_ms,

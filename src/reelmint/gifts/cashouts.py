@@ -89,7 +89,7 @@ class Cashouts:
                                     f"the {cmd.diamonds:,} asked for")  # fmt: skip
         ctx.open_platform()
         ctx.open(books.creator_accounts(cmd.creator))
-        legs = books.cashout_hold(cmd.key, cmd.creator, cmd.diamonds, amount, now)
+        legs = books.cashout_hold(cmd.key, cmd.creator, cmd.diamonds, amount)
         ctx.post(legs, now, "the cash-out")
         record = Cashout(cmd.key, cmd.creator, cmd.diamonds, amount, now_ms,
                          hold_until(now_ms, rules.hold_days))  # fmt: skip
@@ -114,7 +114,7 @@ class Cashouts:
         for c in due:
             person = people.get(c.creator)
             ok = person is not None and person.standing is not Standing.BANNED
-            held = books.cashout_hold(c.key, c.creator, c.diamonds, c.amount_micros, now)
+            held = books.cashout_hold(c.key, c.creator, c.diamonds, c.amount_micros)
             legs += books.cashout_settle(c.key, held, release=ok)
             (released if ok else voided).append(c.key)
         ctx.post(legs, now, "releasing cash-outs")
@@ -132,7 +132,7 @@ class Cashouts:
         results = self.payouts.send(batch, items, now_ms) if items else []
         by_key = {c.key: c for c in payable}
         paid = [r.id for r in results if r.paid]
-        legs = [books.payout(k, by_key[k].creator, by_key[k].amount_micros, batch, now)
+        legs = [books.payout(k, by_key[k].creator, by_key[k].amount_micros, batch)
                 for k in paid]  # fmt: skip
         ctx.post(legs, now, "the payout batch")
         ctx.store.set_cashouts(paid, S.PAID, now_ms, batch)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from reelmint.db.engine import insert_new
+from reelmint.db.engine import insert_new, one_of
 from reelmint.gifts import schema as s
 from reelmint.gifts.model import Catalog, Channel, Gift
 from reelmint.gifts.records import (
@@ -40,12 +40,25 @@ class GiftsStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _insert_new(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert the rows whose key is new; how many were."""
+    def _insert_new(self, table: sa.Table, rows: Sequence[dict[str, Any]],
+                    count: bool = True) -> int:  # fmt: skip
+        """Insert the rows whose key is new; how many were (-1 when not `count`ed)."""
+        if not rows:
+            return 0
         # RETURNING counts the new rows on both databases; a batch's rowcount does not
         # (psycopg reports the rows of the last statement of an executemany).
         if len(rows) > 1 and self.engine.dialect.name == "postgresql":
             return self._insert_new_pg(table, rows)
+        if (
+            not count and self.engine.dialect.name == "sqlite"
+        ):  # uncounted: the driver's executemany (SQLAlchemy's own
+            # binding costs 0.15 s a batch of 10,000 gifts; the driver takes 0.03 s)
+            names = list(rows[0])
+            sql = (f"INSERT OR IGNORE INTO {table.name} ({', '.join(names)}) "
+                   f"VALUES ({', '.join('?' * len(names))})")  # fmt: skip
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(sql, [tuple(r[n] for n in names) for r in rows])
+            return -1
         insert = insert_new(self.engine, table).returning(*table.primary_key.columns)
         done = 0
         with self.engine.begin() as conn:
@@ -185,20 +198,16 @@ class GiftsStore:
 
     def add_sends(self, sent: Sequence[SentGift]) -> int:
         # Field by field, not `asdict`: a batch of 10,000 gifts spent 0.27 s in asdict alone.
-        return self._insert_new(s.sends, [dict(zip(_SEND_FIELDS, _send_values(g), strict=True))
-                                          for g in sent])  # fmt: skip
+        rows = [dict(zip(_SEND_FIELDS, _send_values(g), strict=True)) for g in sent]
+        return self._insert_new(s.sends, rows, count=False)
 
     def sent(self, keys: Iterable[str]) -> dict[str, SentGift]:
         wanted = sorted(set(keys))
         out: dict[str, SentGift] = {}
         key = s.sends.c.key
-        pg = self.engine.dialect.name == "postgresql"
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), CHUNK):
-                chunk = wanted[start : start + CHUNK]
-                # One array parameter on PostgreSQL: psycopg parses a statement of 5,000
-                # placeholders anew each time (0.1 s a batch of 10,000 gifts).
-                where = key == sa.any_(sa.cast(chunk, ARRAY(sa.Text))) if pg else key.in_(chunk)
+                where = one_of(self.engine, key, wanted[start : start + CHUNK])
                 out.update((r.key, SentGift(**r._asdict()))
                            for r in conn.execute(sa.select(s.sends).where(where)))  # fmt: skip
         return out

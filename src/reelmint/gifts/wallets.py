@@ -103,7 +103,7 @@ class Wallets:
 
     def _post_purchase(self, p: Purchase, now: datetime) -> None:
         legs = books.purchase(p.key, p.buyer, _split(p), p.debt_repaid, p.face_micros // p.coins,
-                              p.payment_id, now)  # fmt: skip
+                              p.payment_id)  # fmt: skip
         results = self.ctx.ledger.post(legs, now)
         if all(r.succeeded for r in results):
             return
@@ -218,7 +218,7 @@ class Wallets:
 
         def leg(name: str, debit: str, credit: str, amount: int, asset: Asset) -> Transfer:
             return Transfer(f"{step}:{name}", debit, credit, amount, asset, code, p.payment_id,
-                            timestamp=now)  # fmt: skip
+                            )  # fmt: skip
 
         legs = [
             leg("fee", books.STORE_FEES, books.CLEARING, p.fee_micros, Asset.USD),

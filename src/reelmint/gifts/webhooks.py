@@ -52,7 +52,7 @@ def verify(key: bytes, body: bytes, header: str, now_ms: int,
         given = fields["v1"]
     except (KeyError, ValueError) as missing:
         raise BadNotification(f"the {HEADER} header must read t=<ms>,v1=<hex>") from missing
-    if not hmac.compare_digest(given, _mac(key, body, at_ms)):
+    if not hmac.compare_digest(given.encode(), _mac(key, body, at_ms).encode()):  # any text
         raise BadNotification("the signature does not match the body")
     if abs(now_ms - at_ms) > tolerance_ms:
         off_s = abs(now_ms - at_ms) // 1000

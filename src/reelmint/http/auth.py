@@ -17,10 +17,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelmint.http.problems import FORBIDDEN, RATE_LIMITED, UNAUTHORIZED, Problem
 from reelmint.http.ratelimit import RateLimiter, retry_after
-from reelmint.parties.model import Party
+from reelmint.parties.model import Party, Role
 from reelmint.parties.service import authenticate
 from reelmint.parties.store import PartyStore
 
+MAX_NUMERIC_ID = 2**62  # the largest id the domains store (a signed 64-bit column)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reelmint"'}
 bearer = HTTPBearer(auto_error=False, description="An API key: `rm_<key id>_<secret>`")
 
@@ -79,6 +80,21 @@ def admin(party: Annotated[Party, Depends(caller)]) -> Party:
     if not party.is_admin:
         raise Problem(FORBIDDEN, f"{party} is not an admin")
     return party
+
+
+def acting_as(party: Party, role: Role, named: int | None) -> int:
+    """The numeric id of the `role` the caller acts as: its own party id, or for an admin
+    the one it names. Domains key users and creators by integer; a party id that is not
+    one (`user:alice`) cannot act there, and is told so rather than misread."""
+    if party.is_admin:
+        if named is None:
+            raise Problem(FORBIDDEN, f"an admin acts for a {role}: name it with `{role}`")
+        return named
+    if party.role is not role or not party.id.isdigit() or int(party.id) > MAX_NUMERIC_ID:
+        raise Problem(FORBIDDEN, f"{party} is not a {role} with a numeric id (0 to 2**62)")
+    if named is not None and named != int(party.id):
+        raise Problem(FORBIDDEN, f"{party} may act only as {role} {int(party.id)}")
+    return int(party.id)
 
 
 Caller = Annotated[Party, Depends(caller)]

@@ -51,10 +51,26 @@ RATE_LIMITED = _t("rate-limited", 429, "Too many requests for this key")
 PAYLOAD_TOO_LARGE = _t("payload-too-large", 413, "The request body is too large")
 NOT_READY = _t("not-ready", 503, "The service cannot reach its database")
 INTERNAL = _t("internal-error", 500, "Internal error")
+# LIVE gifts: one type per refusal a client acts on differently (buy coins, wait a day...).
+GIFTS_CONFLICT = _t("gifts-conflict", 409, "The key or name already stands for something else")
+NOT_LIVE = _t("not-live", 409, "The LIVE has ended, or the creator is already LIVE")
+UNDER_AGE = _t("under-age", 403, "Below the minimum age for LIVE gifting")
+ACCOUNT_NOT_ALLOWED = _t("account-not-allowed", 403,
+                         "The account is not in good standing or owes coins")  # fmt: skip
+NOT_ENOUGH_COINS = _t("not-enough-coins", 422, "The wallet does not hold enough coins")
+NOT_ENOUGH_DIAMONDS = _t("not-enough-diamonds", 422, "The creator holds too few diamonds")
+DAILY_LIMIT = _t("daily-limit-exceeded", 422, "Today's coin spending limit would be passed")
+CASHOUT_REFUSED = _t("cashout-refused", 422, "Below the cash-out minimum or over today's cap")
+GIFTS_RULE = _t("gifts-rule", 422, "The request breaks a LIVE gifts rule")
+BAD_NOTIFICATION = _t("bad-notification", 400, "The notification's signature, age or body "
+                      "does not check out")  # fmt: skip
 
 ALL = (MALFORMED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, VALIDATION,
        ACCOUNT_CONFLICT, VIDEO_CONFLICT, ADS_CONFLICT, ADS_RULE, IDEMPOTENCY_REUSED,
-       IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE, NOT_READY, INTERNAL)  # fmt: skip
+       IDEMPOTENCY_IN_USE, RATE_LIMITED, PAYLOAD_TOO_LARGE, NOT_READY, INTERNAL,
+       GIFTS_CONFLICT, NOT_LIVE, UNDER_AGE, ACCOUNT_NOT_ALLOWED, NOT_ENOUGH_COINS,
+       NOT_ENOUGH_DIAMONDS, DAILY_LIMIT, CASHOUT_REFUSED, GIFTS_RULE,
+       BAD_NOTIFICATION)  # fmt: skip
 BY_STATUS = {t.status: t for t in reversed(ALL)}  # the first type listed for a status wins
 
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from reelmint.db.engine import insert_new
+from reelmint.db.engine import insert_new, one_of
 from reelmint.ledger import schema as s
 from reelmint.ledger.model import (
     Account,
@@ -233,7 +233,7 @@ class SqlLedger:
             .order_by(a.c.id)
         )  # fmt: skip
         if account_ids is not None:
-            query = query.where(a.c.id.in_(list(account_ids)))
+            query = query.where(one_of(self.engine, a.c.id, list(account_ids)))
         with self.engine.connect() as conn:
             return {
                 r[0]: Balance(r[0], Asset(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))

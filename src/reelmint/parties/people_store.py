@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from reelmint.db.engine import one_of
 from reelmint.parties import schema as s
 from reelmint.parties.people import Person, Standing
 
@@ -41,7 +42,7 @@ class PeopleStore:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        query = sa.select(s.people).where(s.people.c.id.in_(wanted))
+        query = sa.select(s.people).where(one_of(self.engine, s.people.c.id, wanted))
         with self.engine.connect() as conn:
             return {r.id: Person(r.id, r.birth_date, Standing(r.standing))
                     for r in conn.execute(query)}  # fmt: skip

@@ -170,7 +170,8 @@ def _run_all(runs: list[tuple[str, Settings, Path]], config: RunConfig,
 
             platform = Platform.open(settings, migrate=True)
             try:
-                results.append(simulate(settings, config, folder, platform.ledger, on_day))
+                results.append(simulate(settings, config, folder, platform.ledger, on_day,
+                                        database=platform.engine))  # fmt: skip
             finally:
                 platform.close()
     return results
@@ -183,8 +184,9 @@ def report_command(
     """Print a run's summary as tables and write RUN/report.html.
 
     The HTML file is self-contained (charts are inline SVG, no network): daily views
-    and engagement, views per video and followers, top creators, money by channel, the
-    trial balance, and "Do likes make money?" with the like-weight-zero rerun.
+    and engagement, views per video and followers, top creators, money by channel, LIVE
+    gifts (coins, fees, diamonds, cash-outs, top gifters), the trial balance, and "Do
+    likes make money?" with the like-weight-zero rerun.
     """
     from reelmint.sim.report import load_run, print_report, write_html
 

@@ -178,8 +178,18 @@ def print_report(run: RunReport, console: Console) -> None:
             console.print(_pairs(title, rows.money_rows(by_channel)))
         else:
             console.print(f"[bold]{title}:[/] {rows.NO_MONEY}")
+    _print_gifts(s, console)
     console.print(_table("Trial balance", rows.TB_HEADERS, rows.trial_rows(s)))
     _print_likes(run, console)
+
+
+def _print_gifts(s: Mapping[str, Any], console: Console) -> None:
+    gifts = s.get("gifts")  # runs from before the gifts engine have none
+    if gifts is None:
+        console.print(f"[bold]LIVE gifts:[/] {rows.NO_GIFTS}")
+        return
+    console.print(_pairs("LIVE gifts", rows.gift_rows(gifts)))
+    console.print(_table("Top gifters", rows.GIFTER_HEADERS, rows.gifter_rows(gifts)))
 
 
 def _print_likes(run: RunReport, console: Console) -> None:

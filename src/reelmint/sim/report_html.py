@@ -20,6 +20,14 @@ SCATTER_POINTS = 5_000  # enough to see the shape; keeps the page small for 10k+
 DAILY_VIEWS = {"impressions": "impressions", "plays": "plays", "qualified_views": "qualified views"}
 DAILY_ENGAGEMENT = {"likes": "likes", "comments": "comments", "shares": "shares"}
 DAILY_ENGAGEMENT |= {"follows": "follows"}
+DAILY_COINS = {"coins_bought": "coins bought", "coins_sent": "coins gifted"}
+COIN_MONEY = {  # the parts sum to what was paid (see reelmint.gifts.books)
+    "app_store_fees_micros": "app-store fees",
+    "diamonds_value_micros": "creators' diamonds",
+    "gift_revenue_micros": "platform gift revenue",
+    "coin_margin_micros": "platform coin margin",
+    "wallets_micros": "coins not yet gifted",
+}
 DISTRIBUTIONS = (
     ("views_per_video", "Qualified views per video", "qualified views"),
     ("followers", "Followers per creator", "followers"),
@@ -43,6 +51,8 @@ def html_context(run: RunReport) -> dict[str, Any]:
         "top_rows": rows.top_rows(s),
         "money": [_money(title, s["money"].get(key) or {}) for title, key in rows.MONEY],
         "no_money": rows.NO_MONEY,
+        "gifts": _gifts(s["daily"], s.get("gifts")),
+        "no_gifts": rows.NO_GIFTS,
         "tb_headers": rows.TB_HEADERS,
         "tb_rows": rows.trial_rows(s),
         "likes_charts": _likes_charts(run.creators),
@@ -104,6 +114,26 @@ def _money(title: str, by_channel: Mapping[str, int]) -> dict[str, Any]:
         dollars = [micros / 1_000_000 for micros in by_channel.values()]
         section["chart"] = Markup(charts.bar_chart(title, list(by_channel), dollars, xlabel="USD"))
     return section
+
+
+def _gifts(daily: Mapping[str, Sequence[Any]], g: Mapping[str, Any] | None
+           ) -> dict[str, Any] | None:  # fmt: skip
+    """The LIVE gifts section: figures, coins per day, where the coin money went."""
+    if g is None:
+        return None
+    days = [str(day) for day in daily["day"]]
+    coins = {label: daily[key] for key, label in DAILY_COINS.items() if key in daily}
+    split = {label: g[key] / 1_000_000 for key, label in COIN_MONEY.items()}
+    title = "Where the money paid for coins went"
+    return {
+        "pairs": rows.gift_rows(g),
+        "headers": rows.GIFTER_HEADERS,
+        "top": rows.gifter_rows(g),
+        "charts": [
+            Markup(charts.line_chart("LIVE gift coins per day", days, coins, ylabel="coins")),
+            Markup(charts.bar_chart(title, list(split), list(split.values()), xlabel="USD")),
+        ],
+    }
 
 
 def _likes_charts(creators: Mapping[str, np.ndarray]) -> list[Markup]:

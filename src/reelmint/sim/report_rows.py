@@ -34,6 +34,8 @@ MONEY = (
     ("Creator earnings by source", "creator_earnings_micros"),
 )
 NO_MONEY = "No money engine has booked anything in this run yet."
+NO_GIFTS = "This run had no LIVE gifts engine."
+GIFTER_HEADERS = ("user", "age band", "coins sent", "gifts", "month's budget")
 NO_CF = "This run made no counterfactual, so it cannot say how much of the money rides on likes."
 EXPLAIN = (
     "Likes pay nothing directly. A like raises a video's score; a higher score wins more "
@@ -114,6 +116,39 @@ def top_rows(s: Mapping[str, Any]) -> list[tuple[str, ...]]:
 def money_rows(by_channel: Mapping[str, int]) -> list[tuple[str, str]]:
     """(channel, dollars) pairs."""
     return [(channel, usd(micros)) for channel, micros in by_channel.items()]
+
+
+def gift_rows(g: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The LIVE gifts month: who took part, the coins, where their money went, cash-outs.
+
+    Worked example: 1,035,433,000 micros paid for coins shows as "$1,035.43".
+    """
+    c = g["cashouts"]
+    refused = ", ".join(f"{why} {count(n)}" for why, n in g["refused"].items()) or "none"
+    return [
+        ("LIVEs", count(g["lives"])),
+        ("viewers joining (unique)", f"{count(g['viewers'])} ({count(g['unique_viewers'])})"),
+        ("buyers / gifters", f"{count(g['buyers'])} / {count(g['gifters'])}"),
+        ("purchases (in-app)", f"{count(g['purchases'])} ({count(g['in_app_purchases'])})"),
+        ("coins bought / spent", f"{count(g['coins_bought'])} / {count(g['coins_spent'])}"),
+        ("gifts sent (items)", f"{count(g['gifts_sent'])} ({count(g['gift_items'])})"),
+        ("paid for coins", usd(g["paid_micros"])),
+        ("app-store fees", usd(g["app_store_fees_micros"])),
+        ("coin margin (platform)", usd(g["coin_margin_micros"])),
+        ("gift revenue (platform)", usd(g["gift_revenue_micros"])),
+        ("diamonds to creators", f"{count(g['diamonds'])} ({usd(g['diamonds_value_micros'])})"),
+        ("coins left in wallets", f"{count(g['coins_in_wallets'])} ({usd(g['wallets_micros'])})"),
+        ("top 10% of gifters' coins", percent(g["top_tenth_coin_share"], 1, False)),
+        ("cash-outs requested", f"{count(c['requested'])} ({usd(c['requested_micros'])})"),
+        ("cash-outs paid", f"{count(c['paid'])} ({usd(c['paid_micros'])})"),
+        ("cash-outs on hold", f"{count(c['held'])} ({usd(c['held_micros'])})"),
+        ("gifts refused", refused),
+    ]
+
+
+def gifter_rows(g: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    return [(str(x["user"]), x["age_band"], count(x["coins"]), count(x["gifts"]),
+             count(x["budget_coins"])) for x in g["top_gifters"]]  # fmt: skip
 
 
 def trial_rows(s: Mapping[str, Any]) -> list[tuple[str, ...]]:

@@ -3,7 +3,10 @@
 The runner builds the world (population, catalog, counters, lake, ingest, books), asks
 the registry for the engines and drives them day by day, tick by tick, in their order
 (see `reelmint.sim.engines`). It knows no engine by name. At the end it writes
-`out/summary.json` and `out/creators.parquet` (see `reelmint.sim.summary`).
+`out/summary.json` and `out/creators.parquet` (see `reelmint.sim.summary`). Engines
+that keep records beside the books (the gifts engine's people, LIVEs and purchases) keep
+them in `database`: the platform's, or else a migrated SQLite file `out/records.db`, since
+books held in memory leave nowhere else to put them.
 
 Determinism: every draw comes from `world.rng(purpose, ...)`, seeded by the run's seed;
 nothing reads the clock. The same seed and settings give the same summary, byte for
@@ -19,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from reelmint.content.catalog import VideoCatalog
+from reelmint.db.engine import make_engine
+from reelmint.db.migrate import upgrade
 from reelmint.events.counters import EngagementCounters
 from reelmint.events.ingest import Ingestor
 from reelmint.events.lake import Lake
@@ -56,11 +63,14 @@ class RunResult:
 
 def simulate(settings: Settings, config: RunConfig, out: Path, ledger: Ledger,
              on_day: Callable[[DayDone], None] | None = None,
-             clock: Callable[[], float] = time.perf_counter) -> RunResult:  # fmt: skip
+             clock: Callable[[], float] = time.perf_counter, *,
+             database: Engine | None = None) -> RunResult:  # fmt: skip
     """Run `config` and write its outputs under `out` (which the caller has checked is
     fresh). `clock` only times the run for `run.json`; it never reaches the engines."""
     began = clock()
+    records = records_database(out) if database is None else database
     world = build_world(settings, config, out, ledger)
+    world.database = records
     steps = engines()
     for engine in steps:
         engine.start(world)
@@ -86,6 +96,8 @@ def simulate(settings: Settings, config: RunConfig, out: Path, ledger: Ledger,
         engine.end_month(world)
     world.lake.flush()
     summary = write_outputs(world, steps, out)
+    if database is None:
+        records.dispose()
     seconds = clock() - began
     impressions = int(world.counters.impressions.sum())
     (out / "run.json").write_text(json.dumps({
@@ -110,6 +122,13 @@ def build_world(settings: Settings, config: RunConfig, out: Path, ledger: Ledger
     ingestor = Ingestor(lake, catalog, counters, tolerance_ms=86_400_000 // ticks)
     return World(settings, config, cal, pop, catalog, VideoTraits(), counters, lake, ingestor,
                  ledger, Follows(config.users), ticks)  # fmt: skip
+
+
+def records_database(out: Path) -> Engine:
+    """A fresh SQLite database for the run's records, at the current schema."""
+    engine = make_engine(f"sqlite:///{out / 'records.db'}")
+    upgrade(engine)
+    return engine
 
 
 __all__ = ["DayDone", "RunResult", "build_world", "simulate"]

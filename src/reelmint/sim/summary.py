@@ -4,7 +4,8 @@
 totals and per-play rates against DESIGN.md section 5's targets, daily series, the
 distributions of views per video and followers per creator, the top creators, money
 booked per platform channel and creator channel (USD micros, from the engines), the
-trial balance per asset, the likes-and-money figures, and the seed and settings used.
+trial balance per asset, the likes-and-money figures, and the seed and settings used;
+engines add their own sections (`ads`, `gifts`: see `reelmint.sim.gift_summary`).
 Nothing in it depends on the machine or the clock, so a seed reproduces it exactly.
 
 `creators.parquet` has one row per creator (int64 columns): creator, followers, videos,

@@ -1,7 +1,8 @@
 """The state one simulated run shares among its engines, and the run's clock.
 
 Engines meet here the way domains meet in production: through the catalog, the event
-lake (with its counters and listeners) and the books. Randomness is per purpose:
+lake (with its counters and listeners), the books and the database that holds the
+records the books refer to (people, LIVEs, purchases). Randomness is per purpose:
 `world.rng("feed", day, tick)` is a generator seeded by (run seed, purpose, keys), so an
 engine added later draws from its own streams and leaves every other engine's draws,
 and so their results, as they were.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Engine
 
 from reelmint.content.catalog import VideoCatalog
 from reelmint.events.counters import SIGNALS, EngagementCounters
@@ -125,6 +127,7 @@ class World:
     daily: dict[str, list[int]] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # what engines hand each other
     events_ingested: int = 0
+    database: Engine | None = None  # the records' SQL database (see `runner.simulate`)
 
     def rng(self, purpose: str, *keys: int) -> np.random.Generator:
         return seeded(self.config.seed, purpose, *keys)

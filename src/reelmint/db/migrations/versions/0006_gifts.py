@@ -18,7 +18,7 @@ ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 BIG = sa.BigInteger
 
 
-def _ms(name: str, nullable: bool = False) -> sa.Column:
+def _ms(name: str, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(name, BIG, nullable=nullable)
 
 
