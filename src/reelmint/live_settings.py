@@ -45,6 +45,19 @@ class LiveSimSettings(BaseModel):
                                 "the app-store fee) rather than on the web")  # fmt: skip
     minor_tries: float = Field(0.01, ge=0, le=1, description="chance a minor viewer tries to "
                                "send a gift in a LIVE (the age gate refuses it)")  # fmt: skip
+    refund_share: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="purchases the platform "
+        "refunds at the end of their day (asked for by the buyer)",
+    )
+    chargeback_share: float = Field(
+        0.005,
+        ge=0,
+        le=1,
+        description="purchases charged back by the card network at the end of their day",
+    )
     cashout_chance: float = Field(1 / 7, ge=0, le=1, description="chance a creator holding "
                                   "the minimum cashes out on a day (all do at month "
                                   "end)")  # fmt: skip

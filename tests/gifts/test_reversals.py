@@ -144,3 +144,23 @@ def test_a_reversal_that_races_a_gift_plans_again(gifts: GiftsService) -> None:
     assert (p.attempt, p.clawed_back, p.debt) == (2, 200, 500)
     assert balanced(gifts)
     del payment
+
+
+def test_a_purchase_that_races_another_repaying_the_debt_is_refunded_whole(
+    gifts: GiftsService,
+) -> None:
+    """The debt read when the purchase was recorded is gone by the time it posts (another
+    purchase repaid it): nothing is posted, and the captured payment goes back."""
+    payment, _ = _spend(gifts)
+    _chargeback(gifts, payment)  # FAN owes 450 coins
+    real = gifts.ctx.coins_owed
+    gifts.ctx.coins_owed = lambda user: 10_000  # type: ignore[method-assign]  # a stale read
+    with pytest.raises(Conflict, match="refunded in full"):
+        gifts.wallets.buy(BuyCoins("late", FAN, Channel.WEB, 700), LATER)
+    gifts.ctx.coins_owed = real  # type: ignore[method-assign]
+    late = gifts.wallets.purchase("late")
+    assert late.status is PurchaseStatus.REFUNDED
+    assert gifts.gateway.get(late.payment_id).status.value == "refunded"  # type: ignore[union-attr]
+    assert gifts.wallets.buy(BuyCoins("late", FAN, Channel.WEB, 700), LATER) == late
+    assert gifts.wallets.wallet(FAN).debt == 450 and gifts.wallets.wallet(FAN).coins == 0
+    assert balanced(gifts)

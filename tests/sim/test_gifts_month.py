@@ -30,7 +30,13 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
     """A small platform for two weeks: more payers and more minors trying than the
     defaults, so a small month has enough of each; a 5-day hold, so some are paid."""
     root = tmp_path_factory.mktemp("gifts-month")
-    live = {"payer_share": 0.08, "minor_tries": 0.2, "lives_per_day": {0: 0.02, 100: 0.1}}
+    live = {
+        "payer_share": 0.08,
+        "minor_tries": 0.2,
+        "lives_per_day": {0: 0.02, 100: 0.1},
+        "refund_share": 0,
+        "chargeback_share": 0,
+    }  # reversals: their own month below
     settings = load_settings(home=root / "home", sim={"live": live},
                              economics={"cashout": {"hold_days": HOLD_DAYS}})  # fmt: skip
     ledger = InMemoryLedger()
@@ -160,3 +166,31 @@ def test_books_balance_after_the_month(month: Month) -> None:
     assert books.invariants(ledger.balances(), face, cash["diamond_value_micros"]) == []
     assert all(row.balanced for row in ledger.trial_balance())
     assert ledger.verify() == []
+
+
+def test_a_month_with_refunds_and_chargebacks_ends_with_sound_books(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A fifth of purchases refunded and a fifth charged back: coins left are clawed back,
+    spent coins become debts, and the books still balance to the micro."""
+    root = tmp_path_factory.mktemp("gifts-reversals")
+    live = {"payer_share": 0.2, "lives_per_day": {0: 0.05, 100: 0.2},
+            "refund_share": 0.2, "chargeback_share": 0.2}  # fmt: skip
+    settings = load_settings(home=root / "home", sim={"live": live})
+    ledger = InMemoryLedger()
+    result, out = run_sim(root, 1_000, 5, 3, settings=settings, ledger=ledger)
+    r = result.summary["gifts"]["reversals"]
+    engine = make_engine(f"sqlite:///{out / 'records.db'}")
+    with engine.connect() as conn:
+        statuses = dict(rows(conn, "SELECT status, count(*) FROM gift_purchases GROUP BY status"))
+        debt = rows(conn, "SELECT coalesce(sum(debt - debt_repaid), 0) FROM gift_purchases "
+                          "WHERE status != 'captured'")[0][0]  # fmt: skip
+    engine.dispose()
+    assert r["refunds"] == statuses.get("refunded", 0) > 0
+    assert r["chargebacks"] == statuses.get("charged_back", 0) > 0
+    face = result.summary["settings"]["economics"]["coins"]["face_value_micros"]
+    assert r["coin_debt_micros"] == -posted(ledger, books.COIN_RECEIVABLE) >= 0
+    assert r["coin_debt_micros"] <= debt * face  # later purchases may have repaid some
+    assert 0 < r["paid_back_micros"] <= result.summary["gifts"]["paid_micros"]
+    assert result.summary["gifts"]["books"] == []
+    assert all(row.balanced for row in ledger.trial_balance()) and ledger.verify() == []

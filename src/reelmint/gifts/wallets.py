@@ -98,7 +98,8 @@ class Wallets:
         if (known.buyer, known.channel, known.coins) != (cmd.user, cmd.channel, cmd.coins):
             raise Conflict(f"key {cmd.key!r} already bought {known.coins:,} coins on "
                            f"{known.channel} for user {known.buyer}")  # fmt: skip
-        self._post_purchase(known, now)
+        if known.status is PurchaseStatus.CAPTURED:  # a reversed purchase is never re-posted
+            self._post_purchase(known, now)
         return known
 
     def _post_purchase(self, p: Purchase, now: datetime) -> None:
@@ -108,9 +109,16 @@ class Wallets:
         if all(r.succeeded for r in results):
             return
         if any(r == R.EXCEEDS_DEBITS for r in results):  # a concurrent purchase repaid the debt
+            # Nothing was posted: give the money back rather than leave it captured.
+            self.gateway.refund(p.payment_id, ms(now))
+            self.ctx.store.update_purchase(
+                replace(
+                    p, status=PurchaseStatus.REFUNDED, reversed_ms=ms(now), clawed_back=0, debt=0
+                )
+            )
             raise Conflict(
-                "another purchase repaid this user's debt at the same moment; "
-                "buy again with a new key (this one was recorded, not posted)"
+                "another purchase repaid this user's debt at the same moment; this one was "
+                "refunded in full: buy again with a new key"
             )
         refused = next(f"{t.id} {r}" for t, r in zip(legs, results, strict=True)
                        if not r.succeeded)  # fmt: skip

@@ -26,7 +26,7 @@ TOP = 10
 def gift_summary(engine: GiftsEngine, world: World) -> dict[str, Any]:
     t, service = engine.tally, engine.service
     accounts = [books.GIFT_REVENUE, books.COIN_MARGIN, books.STORE_FEES, books.COIN_TREASURY,
-                books.COIN_LIABILITY]  # fmt: skip
+                books.COIN_LIABILITY, books.COIN_RECEIVABLE, books.CLAWBACK_REVENUE]  # fmt: skip
     balances = world.ledger.balances(accounts)
 
     def posted(account: str) -> int:
@@ -60,6 +60,15 @@ def gift_summary(engine: GiftsEngine, world: World) -> dict[str, Any]:
         "top_tenth_coin_share": top_share(engine.sent),
         "refused": dict(sorted(engine.refused.items())),
         "events_refused": t["events_refused"],
+        "reversals": {
+            "refunds": t["refunds"],
+            "chargebacks": t["chargebacks"],
+            "paid_back_micros": t["reversed_micros"],
+            "coins_clawed_back": t["coins_clawed_back"],
+            # what buyers owe for coins they had spent: a loss until they buy again
+            "coin_debt_micros": -posted(books.COIN_RECEIVABLE),
+            "diamonds_clawed_back_micros": posted(books.CLAWBACK_REVENUE),
+        },
         "cashouts": _cashouts(engine),
         "top_gifters": _top_gifters(engine, world),
         "books": service.check_books(),

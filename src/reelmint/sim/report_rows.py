@@ -139,10 +139,28 @@ def gift_rows(g: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("diamonds to creators", f"{count(g['diamonds'])} ({usd(g['diamonds_value_micros'])})"),
         ("coins left in wallets", f"{count(g['coins_in_wallets'])} ({usd(g['wallets_micros'])})"),
         ("top 10% of gifters' coins", percent(g["top_tenth_coin_share"], 1, False)),
+        *_reversal_rows(g.get("reversals")),
         ("cash-outs requested", f"{count(c['requested'])} ({usd(c['requested_micros'])})"),
         ("cash-outs paid", f"{count(c['paid'])} ({usd(c['paid_micros'])})"),
         ("cash-outs on hold", f"{count(c['held'])} ({usd(c['held_micros'])})"),
         ("gifts refused", refused),
+    ]
+
+
+def _reversal_rows(r: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Refunds and chargebacks; none for runs made before the simulator had them."""
+    if r is None:
+        return []
+    return [
+        (
+            "refunds / chargebacks",
+            f"{count(r['refunds'])} / {count(r['chargebacks'])} "
+            f"({usd(r['paid_back_micros'])} paid back)",
+        ),
+        (
+            "coins clawed back / owed",
+            f"{count(r['coins_clawed_back'])} / {usd(r['coin_debt_micros'])} of debt",
+        ),
     ]
 
 

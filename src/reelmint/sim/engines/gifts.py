@@ -14,7 +14,10 @@ the hour's LIVEs start and their viewers join. A few minors try to gift too, and
 gate refuses them. The service's `live_join` and `gift` events reach the lake through the
 run's ingest once per tick.
 
-**Per day end** creators holding at least the cash-out minimum cash out with
+**Per day end** a share of the day's purchases is refunded (`refund_share`) or charged
+back through the embedded gateway's signed notification (`chargeback_share`): the coins
+left are clawed back, the rest become the buyer's debt, and the buyer stops paying for
+the month. Then creators holding at least the cash-out minimum cash out with
 `cashout_chance` (at most the daily cap), holds that are due are released, and a payout
 batch runs. **At month end** running LIVEs send their last hour and end, every creator
 holding the minimum cashes out, and due holds are released and paid. Cash-outs made in
@@ -37,6 +40,7 @@ from numpy.typing import NDArray
 from reelmint.events.batch import EventBatch
 from reelmint.events.model import Kind
 from reelmint.gifts import books
+from reelmint.gifts.context import ms
 from reelmint.gifts.embedded import EmbeddedGateway, EmbeddedPayouts
 from reelmint.gifts.model import BuyCoins, CashOut, Channel, GiftsError, SendGift
 from reelmint.gifts.records import SentGift
@@ -103,6 +107,8 @@ class GiftsEngine(Engine):
             [a for c in self.hosts.tolist() for a in books.creator_accounts(c)]
             + [a for u in np.flatnonzero(self.budget).tolist() for a in books.user_accounts(u)]
         )
+        self.today: list[tuple[str, int]] = []  # the day's purchases: (key, buyer)
+        self.gateway = EmbeddedGateway(db, key)
         self.planned: list[_Live] = []
         self.running: list[_Live] = []
         self.refused: Counter[str] = Counter()
@@ -149,6 +155,7 @@ class GiftsEngine(Engine):
         for series in ("coins_bought", "coins_sent"):  # a day without gifts is a 0 too
             world.record(series, 0)
         at = world.config.day_ms(day + 1) - MINUTE_MS
+        self._reverse(world.config.moment(at), world.rng("gifts.reversals", day))
         rng = world.rng("gifts.cashout", day)
         self._cash_out(world.config.moment(at), str(day), self.live.cashout_chance, rng)
         self._settle(world.config.moment(at))
@@ -246,6 +253,7 @@ class GiftsEngine(Engine):
         except GiftsError as refused:  # counted, and this gift goes without
             self.refused[f"buy:{type(refused).__name__}"] += 1
             return False
+        self.today.append((key, who))
         self.bought[who] += coins
         self.wallet[who] += coins
         self.tally["in_app"] += in_app
@@ -279,6 +287,29 @@ class GiftsEngine(Engine):
         self.tally["events_refused"] += report.refused
         for kind in (Kind.LIVE_JOIN, Kind.GIFT):
             self.tally[kind.label] += int((batch.kind == kind).sum())
+
+    # -- refunds and chargebacks ------------------------------------------------------
+
+    def _reverse(self, now: datetime, rng: np.random.Generator) -> None:
+        draws = rng.random(len(self.today))
+        refund, chargeback = self.live.refund_share, self.live.chargeback_share
+        for (key, who), u in zip(self.today, draws.tolist(), strict=True):
+            if u >= refund + chargeback:
+                continue
+            wallets = self.service.wallets
+            if u < refund:
+                done = wallets.refund(key, now)
+                self.tally["refunds"] += 1
+            else:
+                payment = wallets.purchase(key).payment_id
+                body, header = self.gateway.chargeback(payment, ms(now))
+                done = wallets.notify(body, header, now) or wallets.purchase(key)
+                self.tally["chargebacks"] += 1
+            self.tally["reversed_micros"] += done.paid_micros
+            self.tally["coins_clawed_back"] += done.clawed_back or 0
+            self.wallet[who] = wallets.wallet(who).coins  # 0; any shortfall is a debt
+            self.budget[who] = self.bought[who]  # the buyer pays no more this month
+        self.today.clear()
 
     # -- cash-outs ---------------------------------------------------------------------
 
