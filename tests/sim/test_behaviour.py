@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelmint.settings import SimSettings
 from reelmint.sim.behaviour import Behaviour, Targets, appeal_of
 from reelmint.sim.calibration import BUILT_IN
 from reelmint.sim.population import generate
+from reelmint.sim_settings import SimSettings
 
 TARGETS = Targets(qualified=0.45, completion=0.19, like=0.02, comment=0.0007, share=0.0002,
                   follow=0.0014, not_interested=0.005, report=0.0005)  # fmt: skip

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelmint.settings import SimSettings
 from reelmint.sim.calibration import BUILT_IN
 from reelmint.sim.metrics import gini
 from reelmint.sim.population import band_floor, generate
+from reelmint.sim_settings import SimSettings
 
 
 def make(users: int = 5_000, seed: int = 3, **sim: object):  # type: ignore[no-untyped-def]

@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from reelmint.feed.audience import sorted_unique
-from reelmint.settings import SimSettings
 from reelmint.sim.calibration import Calibration
+from reelmint.sim_settings import SimSettings
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]

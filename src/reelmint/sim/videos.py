@@ -14,9 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from reelmint.content.catalog import VideoCatalog
-from reelmint.settings import SimSettings
 from reelmint.sim.calibration import Calibration
 from reelmint.sim.population import Population, mean_one
+from reelmint.sim_settings import SimSettings
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
