@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN
 from fractions import Fraction
-from typing import NamedTuple
 
 from reelmint.gifts.model import (
     DAY_MS,
@@ -188,31 +187,6 @@ def hold_until(now_ms: int, hold_days: int) -> int:
     if hold_days < 0:
         raise GiftsError(f"a hold cannot be negative (got {hold_days} days)")
     return now_ms + hold_days * DAY_MS
-
-
-class Clawback(NamedTuple):
-    """A refunded or charged-back purchase, in coins: what the wallet still covers
-    (`clawed_back`) and what was already spent on gifts (`spent`, the user's debt)."""
-
-    clawed_back: int
-    spent: int
-
-
-def clawback(coins_bought: int, coins_left: int) -> Clawback:
-    """Take back what the wallet still holds of a purchase; the rest is debt.
-
-    Worked example: 700 coins bought, 250 left in the wallet: 250 are clawed back and
-    450 were spent. The ChargebackPolicy decides who carries those 450.
-    """
-    check_positive(coins_bought, "coins bought")
-    if coins_left < 0:
-        raise BadAmountLeft(f"a wallet cannot hold {coins_left} coins")
-    clawed = min(coins_bought, coins_left)
-    return Clawback(clawed, coins_bought - clawed)
-
-
-class BadAmountLeft(GiftsError):
-    pass
 
 
 def _usd(micros: int | Fraction) -> str:

@@ -146,9 +146,6 @@ class ChargebackPolicy(enum.StrEnum):
     CLAW_BACK_DIAMONDS = "claw_back_diamonds"
 
 
-DEFAULT_CHARGEBACK_POLICY = ChargebackPolicy.PLATFORM_ABSORBS
-
-
 @dataclass(frozen=True, slots=True)
 class CoinPack:
     """A preset on the coin shop: `coins` for `price_micros` on one channel."""
