@@ -38,6 +38,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from reelmint.rewards_settings import RewardsSettings
 from reelmint.sim_settings import SimSettings
 
 USD = 1_000_000  # micros per dollar, to keep the defaults below readable
@@ -104,17 +105,6 @@ class CashoutSettings(_Section):
     daily_cap_micros: int = 1_000 * USD
     minimum_micros: int = 1 * USD
     hold_days: int = Field(15, ge=0, description="days before a cash-out is payable")
-
-
-class RewardsSettings(_Section):
-    min_age: int = 18
-    min_followers: int = 10_000
-    min_views_30d: int = 100_000
-    min_video_seconds: int = 60
-    rpm_micros: int = Field(500_000, description="$0.50 per 1,000 qualified views")
-    earning_threshold_views: int = 1_000
-    payout_minimum_micros: int = 50 * USD
-    qualified_view_min_ms: int = 5_000
 
 
 class AdsSettings(_Section):

@@ -248,11 +248,15 @@ def _empty(keys: tuple[str, ...], counts: list[str]) -> str:
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-def _query(sql: str, params: dict[str, Any]) -> pa.Table:
-    """Run `sql` with those of `params` it names (DuckDB refuses unused ones)."""
+def _query(sql: str, params: dict[str, Any], tables: dict[str, pa.Table] | None = None
+           ) -> pa.Table:  # fmt: skip
+    """Run `sql` with those of `params` it names (DuckDB refuses unused ones), and with
+    `tables` (Arrow, read in place) under their names."""
     used = set(re.findall(r"\$(\w+)", sql))
     params = {k: v for k, v in params.items() if k in used}
     with duckdb.connect() as con:
+        for name, rows in (tables or {}).items():
+            con.register(name, rows)
         # Every result is sorted explicitly, so DuckDB need not keep scan order.
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")  # a library does not draw on stderr
@@ -291,3 +295,11 @@ def _files_by_day(source: Source, first: date | None, last: date | None
 
 def _day(ms: int) -> date:
     return date.fromisoformat(day_label(ms // DAY_MS))
+
+
+# -- for the domains' own lake queries (rewards) ------------------------------------------
+
+QUALIFYING_SQL = _QUALIFYING  # with $min_watch: see the module docstring
+run_query = _query
+lake_files = _files
+reading = _reading
