@@ -105,7 +105,9 @@ def read_flags(root: Path) -> list[Flag]:
     files = flag_files(root)
     if not files:
         return []
-    table = pa.concat_tables(pq.read_table(f).cast(_int_schema(), safe=False) for f in files)
+    table = pa.concat_tables(
+        pq.ParquetFile(f).read().cast(_int_schema(), safe=False) for f in files
+    )
     rows = table.to_pylist()
     return [Flag(r["user"], r["start_ts"], r["end_ts"], InvalidReason[r["reason"].upper()],
                  r["flagged_ts"], r["object"]) for r in rows]  # fmt: skip

@@ -72,8 +72,8 @@ def video_views(w: Window, creators: I64, videos: I64 | None = None) -> pa.Table
     tables = {"wanted": pa.table({"creator": creators})}
     only = ""
     if videos is not None:
-        tables["only"] = pa.table({"video": videos})
-        only = " AND object IN (SELECT video FROM only)"
+        tables["chosen"] = pa.table({"video": videos})
+        only = " AND object IN (SELECT video FROM chosen)"
     sql = (f"SELECT object, author, count(DISTINCT user)::BIGINT AS views "
            f"FROM read_parquet($plays) p WHERE {w.qualifying(params)}{only} "
            f"AND author IN (SELECT creator FROM wanted) "
