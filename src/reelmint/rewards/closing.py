@@ -118,7 +118,9 @@ class Closer:
         slots = catalog.ids.lookup(video) if len(video) else np.zeros(0, np.int64)
         known = slots >= 0
         video, creator, views, slots = video[known], creator[known], views[known], slots[known]
-        joined = np.array([enrolled[c].joined_ms for c in creator.tolist()], np.int64)
+        ids = np.array(sorted(enrolled), np.int64)
+        joined_at = np.array([enrolled[c].joined_ms for c in ids.tolist()], np.int64)
+        joined = joined_at[np.searchsorted(ids, creator)]  # every author here is enrolled
         rules = eligibility.video_rules(
             catalog.duration_ms[slots], catalog.origin[slots], catalog.posted_at_ms[slots],
             joined, self.rules,
