@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine
 
 from reelmint.content.catalog import VideoCatalog
-from reelmint.ledger import AccountResult, Ledger, Transfer, TransferResult
+from reelmint.ledger import AccountResult, Balance, Ledger, Transfer, TransferResult
 from reelmint.parties.people_store import PeopleStore
 from reelmint.rewards import books, closing, lake_views
 from reelmint.rewards.compare import Comparison, compare
@@ -50,6 +50,7 @@ from reelmint.rewards.model import (
 from reelmint.rewards_settings import RewardsSettings
 
 I64 = NDArray[np.int64]
+CHUNK = 20_000  # ids per query
 
 
 class Audience(Protocol):
@@ -89,7 +90,9 @@ class RewardsService:
         """The facts the rules ask about, as of `at_ms` (age on that day)."""
         ids = np.array(sorted(set(creators)), np.int64)
         day = day_of(at_ms - 1)
-        people = self.people.many(ids.tolist())
+        people = {}
+        for start in range(0, len(ids), CHUNK):
+            people.update(self.people.many(ids[start : start + CHUNK].tolist()))
         followers = self.audience.followers(ids, at_ms)
         plays = lake_views.plays_by_creator(self.lake_root, ids, at_ms - 30 * 86_400_000, at_ms)
         out = {}
@@ -201,7 +204,9 @@ class RewardsService:
 
     def _positions(self, creators: set[int]) -> dict[int, tuple[int, int]]:
         ids = [a for c in sorted(creators) for a in (books.balance(c), books.owed(c))]
-        held = self.ledger.balances(ids)
+        held: dict[str, Balance] = {}
+        for start in range(0, len(ids), CHUNK):  # below any driver's limit on parameters
+            held.update(self.ledger.balances(ids[start : start + CHUNK]))
         out = {}
         for c in creators:
             b, o = held.get(books.balance(c)), held.get(books.owed(c))
