@@ -13,5 +13,6 @@ BENCHMARKS = {
     "http_throughput": "benchmarks.http_throughput",
     "lake": "benchmarks.lake",
     "ledger_throughput": "benchmarks.ledger_throughput",
+    "rewards": "benchmarks.rewards",
     "simulate": "benchmarks.simulate",
 }

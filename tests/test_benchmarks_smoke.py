@@ -20,6 +20,7 @@ import pytest
 from benchmarks import gifts as gifts_bench
 from benchmarks import http_throughput as http_bench
 from benchmarks import ledger_throughput as bench
+from benchmarks import rewards as rewards_bench
 from benchmarks.harness import headline_table, result_table, write_result
 from benchmarks.ledger_throughput import Case
 
@@ -283,3 +284,39 @@ def test_fire_stops_sending_once_the_server_is_too_far_behind() -> None:
     assert 2 <= len(shots) < 20
     assert all(s.status == 201 for s in shots)
     assert shots[-1].sent - shots[-1].due <= 0.1 + 0.01
+
+
+# -- rewards ------------------------------------------------------------------------------
+
+REWARDS_CASE_KEYS = {
+    "name", "mode", "events", "creators", "videos", "seconds", "breakdown_seconds",
+    "setup_seconds", "lake_generation_seconds", "result", "checks", "workarounds", "headline",
+    "target",
+}  # fmt: skip
+
+
+def test_rewards_benchmark_closes_a_small_lake_in_every_mode(tmp_path: Path) -> None:
+    scale = rewards_bench.Scale(events=30_000, creators=300, videos=3_000, users=5_000)
+
+    payload = rewards_bench.run(quick=True, scale=scale)
+    headline_table(payload)  # renders
+    loaded = json.loads(write_result(payload, tmp_path).read_text())
+
+    assert loaded["benchmark"] == "rewards" and loaded["failed"] == []
+    assert loaded["lake"]["files"] > 0 and loaded["lake"]["generation_seconds"] >= 0
+    assert set(loaded["settings"]["overrides"]) >= {"min_views_30d", "earning_threshold_views"}
+    assert [c["mode"] for c in loaded["cases"]] == ["rpm", "pool", "user-centric"]
+    for case in loaded["cases"]:
+        assert set(case) == REWARDS_CASE_KEYS
+        assert case["events"] == 30_000 and case["seconds"] > 0
+        assert {"plan", "record_close (SQLite rows)", "post"} <= set(case["breakdown_seconds"])
+        result = case["result"]
+        assert result["statements"] == scale.creators and result["status"] == "closed"
+        assert result["creators_not_eligible"] == 0
+        assert 0 < result["video_lines"] <= scale.videos
+        assert 0 < result["payable_views"] < case["events"]  # rewatches count once
+        assert result["distributed_micros"] == result["paid_micros"] + result["carried_micros"]
+        assert case["checks"] == {"trial_balance_balanced": True, "check_books": []}
+        assert case["target"]["max_seconds"] == rewards_bench.MAX_CLOSE_S
+        assert case["workarounds"] == []  # only a close of many creators needs one
+    assert loaded["cases"][2]["result"]["viewers"] > 0  # user-centric shares per viewer

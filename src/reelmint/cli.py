@@ -30,6 +30,8 @@ from reelmint.ledger.model import LedgerError
 from reelmint.money import MoneyError, format_amount
 from reelmint.parties.commands import app as keys_app
 from reelmint.platform import Platform, SchemaNotReady
+from reelmint.rewards.commands import app as rewards_app
+from reelmint.rewards.model import RewardsError
 from reelmint.settings import Settings, load_settings
 from reelmint.sim.commands import demo_command, report_command, simulate_command
 
@@ -48,6 +50,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(feed_app, name="feed")
 app.add_typer(ads_app, name="ads")
 app.add_typer(gifts_app, name="gifts")
+app.add_typer(rewards_app, name="rewards")
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
 app.command("report")(report_command)
@@ -88,6 +91,7 @@ def root(
     ctx.meta["feed"] = lambda: state.open(migrate=True).feed
     ctx.meta["ads"] = lambda: state.open(migrate=True).ads
     ctx.meta["gifts"] = lambda: state.open(migrate=True).gifts
+    ctx.meta["rewards"] = lambda: state.open(migrate=True).rewards
     ctx.meta["state"] = state
 
 
@@ -180,7 +184,7 @@ def main() -> None:
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         _fail(f"bad setting {where}: {first['msg']}")
     except (LedgerError, MoneyError, SchemaNotReady, ContentError, CodecError, GiftsError,
-            BadNotification, PaymentRefused, ValueError) as exc:  # fmt: skip
+            BadNotification, PaymentRefused, RewardsError, ValueError) as exc:  # fmt: skip
         _fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from reelmint.ads.service import AdsManager
 from reelmint.ads.serving import AdServer
 from reelmint.ads.store import AdsStore
+from reelmint.content.catalog import VideoCatalog
 from reelmint.content.store import VideoStore
 from reelmint.db.engine import make_engine
 from reelmint.db.migrate import current_revision, head_revision, upgrade
@@ -26,6 +27,7 @@ from reelmint.gifts.embedded import EmbeddedGateway, EmbeddedPayouts
 from reelmint.gifts.service import GiftsService
 from reelmint.ledger.sql import open_sql_ledger
 from reelmint.ledger.store import SqlLedger
+from reelmint.rewards.service import RewardsService
 from reelmint.settings import Settings
 
 
@@ -42,6 +44,7 @@ class Platform:
     _ads: AdsManager | None = field(default=None, repr=False)
     _ad_server: AdServer | None = field(default=None, repr=False)
     _gifts: GiftsService | None = field(default=None, repr=False)
+    _rewards: RewardsService | None = field(default=None, repr=False)
     _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -80,6 +83,24 @@ class Platform:
                 webhook_key=key, sink=self._ingest,
             )  # fmt: skip
         return self._gifts
+
+    @property
+    def rewards(self) -> RewardsService:
+        """Creator rewards over the lake the feed writes to (`settings.lake_dir`) and the
+        stored videos, built on first use. Followers come from the lake's follow events."""
+        if self._rewards is None:
+            self._rewards = RewardsService(self.engine, self.ledger,
+                                           self.settings.economics.rewards,
+                                           self.settings.lake_dir, self._video_catalog,
+                                           audience=None)  # fmt: skip
+        return self._rewards
+
+    def _video_catalog(self) -> VideoCatalog:
+        """The stored videos, loaded afresh: a close is rare, and this way it sees videos
+        posted by any worker, not only this process's feed."""
+        catalog = VideoCatalog(self.settings.feed.topics)
+        VideoStore(self.engine).load(catalog)
+        return catalog
 
     def _ingest(self, events: EventBatch, now_ms: int) -> None:
         self.feed.ingest(events, now_ms)  # the feed's ingest holds the lake and counters

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reelmint.live_settings import LiveSimSettings
+from reelmint.rewards_sim_settings import RewardsSimSettings
 
 # Illustrative shapes for what KuaiRand does not record (see SimSettings).
 _ACTIVE_DAY_SHARE = {"full_active": 0.9, "high_active": 0.6, "middle_active": 0.35, "new": 0.3,
@@ -87,6 +88,8 @@ class SimSettings(BaseModel):
         default_factory=lambda: dict(_LANGUAGES), description="main language per country"
     )
     live: LiveSimSettings = Field(default_factory=LiveSimSettings, description="LIVE gifting")
+    rewards: RewardsSimSettings = Field(default_factory=RewardsSimSettings,
+                                        description="creator rewards")  # fmt: skip
 
     @model_validator(mode="after")
     def _check(self) -> SimSettings:

@@ -25,6 +25,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from reelmint.gifts.model import BuyCoins, CashOut, Channel, SendGift
 from reelmint.parties.model import Role
 from reelmint.parties.people import Person
+from reelmint.rewards.model import Enrollment, Period
 from tests.api.conftest import Service
 
 # Not user 42: the gifts examples' user, whose wallet gifts opens with its own flags.
@@ -33,7 +34,9 @@ ADMIN_ONLY = {"GET /v1/trial-balance", "POST /v1/keys", "PUT /v1/people/{person_
               "PATCH /v1/people/{person_id}", "POST /v1/gifts/catalog",
               "PATCH /v1/gifts/catalog/{name}", "DELETE /v1/gifts/catalog/{name}",
               "POST /v1/coins/purchases/{key}/refund", "POST /v1/cashout-releases",
-              "POST /v1/payouts"}  # fmt: skip
+              "POST /v1/payouts", "POST /v1/rewards/periods/{period}/close",
+              "GET /v1/rewards/periods/{period}", "GET /v1/rewards/periods/{period}/comparison",
+              "POST /v1/events/flags"}  # fmt: skip
 # Signed with the platform's webhook secret, which generated requests cannot forge; so no
 # 2xx is expected of it here (test_gifts_routes drives it with the gateway's signature).
 SIGNED = {"POST /v1/gifts/webhooks/payments"}
@@ -41,6 +44,9 @@ SIGNED = {"POST /v1/gifts/webhooks/payments"}
 GIFTS_REFUSALS = {f"/problems/{slug}" for slug in (
     "gifts-rule", "not-enough-coins", "not-enough-diamonds", "daily-limit-exceeded",
     "cashout-refused", "bad-notification")}  # fmt: skip
+# Creator rewards: eligibility is state; a period the pattern lets through may be one the
+# calendar lacks (2026-02-30); a flag's span must end after it starts (test_rewards_routes).
+REWARDS_REFUSALS = {"/problems/not-eligible", "/problems/rewards-rule", "/problems/flag-span"}
 EXACT_FLOATS = 2**53  # past this, a validator that compares as floats rounds the bounds
 
 lazy_schema = schemathesis.pytest.from_fixture("api_schema")
@@ -67,6 +73,7 @@ def books(make_service: Callable[..., Service]) -> Books:
     assert posted.json()["accepted"] == 1, posted.text
     _seed_ads(service, admin)
     _seed_gifts(service)
+    _seed_rewards(service)
     spare = service.client.post("/v1/keys", json={"role": "creator", "party_id": "7"},
                                 headers=admin)  # fmt: skip
     return Books(service, spare.json()["key_id"])
@@ -115,6 +122,15 @@ def _seed_gifts(service: Service) -> None:
     assert live.id == 2  # not 1: the schema's boundary cases aim at 0, 1 and 2**62
     gifts.lives.send(SendGift("user:42:seed-gift", 42, live.id, "Universe"), now)
     gifts.cashouts.request(CashOut("creator:7:sample-cashout", 7, 200), now)
+
+
+def _seed_rewards(service: Service) -> None:
+    """Creator 7 enrolled since October, and November (the periods' example) closed: the
+    enrollment and statement routes find something to answer."""
+    rewards = service.platform.rewards
+    joined = int(datetime(2026, 10, 1, tzinfo=UTC).timestamp() * 1000)
+    rewards.store.put_enrollments([Enrollment(7, joined)])
+    rewards.close(Period.parse("2026-11"), datetime.now(UTC))
 
 
 @pytest.fixture(params=["admin", "creator"])
@@ -201,7 +217,7 @@ def _deliberate(case: Case, response: Response) -> bool:
     """
     problem = response.json()
     if problem["type"] in {"/problems/idempotency-key-reused", "/problems/ads-rule",
-                           *GIFTS_REFUSALS}:  # fmt: skip
+                           *GIFTS_REFUSALS, *REWARDS_REFUSALS}:  # fmt: skip
         return True
     if "(feed.topics)" in problem.get("detail", ""):
         return True

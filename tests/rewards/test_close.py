@@ -193,3 +193,11 @@ def test_a_creator_who_left_before_the_end_earns_nothing_that_period(world: Rewa
     world.service.leave(1, datetime(2026, 11, 15, tzinfo=UTC))
     world.service.close(NOV, AFTER_NOV)
     assert [s.creator for s in world.service.store.statements(period="2026-11")] == [2]
+
+
+def test_comparing_a_closed_period_sees_what_the_close_saw(engine: Engine, tmp_path: Path) -> None:
+    world = make_world(engine, tmp_path, earning_threshold_views=8)
+    two_creators(world)  # video 20: 5 views, below the threshold; it earned nothing
+    close = world.service.close(NOV, AFTER_NOV)
+    again = world.service.compare(NOV, AFTER_NOV)
+    assert again.totals[Mode.RPM]["distributed_micros"] == close.distributed

@@ -28,7 +28,7 @@ def billed(out: Path) -> list[tuple[int, str, int, int]]:
 def test_books_balance_and_ad_revenue_is_what_was_charged(month: Month) -> None:
     result, out = month
     s = result.summary
-    assert s["steps"] == ["feed", "ads", "gifts"]
+    assert s["steps"] == ["feed", "ads", "gifts", "rewards"]
     assert all(row["balanced"] for row in s["trial_balance"]) and s["trial_balance"]
     assert s["gifts"]["books"] == []  # the gifts' own identities hold on the same books
     revenue = s["money"]["platform_revenue_micros"]["ads"]

@@ -117,5 +117,5 @@ def test_a_registered_engine_takes_part_in_every_day_in_its_order(tmp_path: Path
     assert calls[0] == "start" and calls[1] == ("begin", 0)
     assert calls[2 : 2 + ticks] == [("tick", 0, i, True) for i in range(ticks)]
     assert calls[2 + ticks] == ("end", 0) and calls[-1] == "month"
-    assert result.summary["steps"] == ["feed", "probe", "ads", "gifts"]  # 10, 15, 20, 30
+    assert result.summary["steps"] == ["feed", "probe", "ads", "gifts", "rewards"]  # 10 ... 90
     assert result.summary["probe"] == len(calls)

@@ -42,6 +42,8 @@ from reelmint.ledger.model import LedgerError
 from reelmint.parties.model import PartyError
 from reelmint.parties.store import PartyStore
 from reelmint.platform import Platform
+from reelmint.rewards import routes as rewards_routes
+from reelmint.rewards.model import RewardsError
 
 log = logging.getLogger("reelmint.http")
 
@@ -63,9 +65,9 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=lifespan,
         title="reelmint",
         version="0.1.0",
-        description="The books, parties, events, For You feed, ads and LIVE gifts of a "
-        "short-video platform. Authenticate with `Authorization: Bearer <API key>`; errors "
-        "are RFC 9457 problem details.",
+        description="The books, parties, events, For You feed, ads, LIVE gifts and creator "
+        "rewards of a short-video platform. Authenticate with `Authorization: Bearer <API "
+        "key>`; errors are RFC 9457 problem details.",
     )
     metrics = Metrics()
     parties = PartyStore(platform.engine)
@@ -86,6 +88,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(serve_routes.router)
     app.include_router(gifts_routes.router)
     app.include_router(live_routes.router)
+    app.include_router(rewards_routes.router)
     _add_health(app, metrics)
     _add_problem_handlers(app)
     app.add_middleware(Observe, metrics=metrics)
@@ -172,6 +175,10 @@ def _add_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadNotification)
     async def on_gifts(request: Request, exc: Exception) -> JSONResponse:
         return _problem_response(request, gifts_routes.refusal(exc))
+
+    @app.exception_handler(RewardsError)
+    async def on_rewards(request: Request, exc: RewardsError) -> JSONResponse:
+        return _problem_response(request, rewards_routes.refusal(exc))
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -7,8 +7,9 @@ Ownership: a party reads and debits only its own accounts (`<role>:<id>:...`); i
 credit anyone (paying a creator is the point). An admin may do everything.
 
 Accounts an engine keeps (`ENGINE_PURPOSES`: a user's coin wallet and coin debt, a
-creator's diamonds and payable, an advertiser's prepaid balance) move only through that
-engine's routes, which post the matching legs on the platform's side. Through these
+creator's diamonds, payable, rewards and rewards owed, an advertiser's prepaid balance)
+move only through that engine's routes, which post the matching legs on the platform's
+side. Through these
 generic routes a non-admin may read them but not open, debit or credit them: a user
 debiting its own wallet to the coin treasury would take coins out without taking their
 value off the coin liability, and the gifts identities would no longer hold.
@@ -73,7 +74,7 @@ def _books(request: Request) -> SqlLedger:
 
 ENGINE_PURPOSES = {
     "user": {"coins", "coin_debt"},
-    "creator": {"diamonds", "payable"},
+    "creator": {"diamonds", "payable", "rewards", "rewards_owed"},
     "advertiser": {"prepaid"},
 }
 

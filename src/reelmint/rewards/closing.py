@@ -127,6 +127,8 @@ class Closer:
         )  # fmt: skip
         video, creator, views = video[rules], creator[rules], views[rules]
         before = self.store.video_totals(video)
+        if self.store.period(period.label) is not None:  # its own views are in the totals
+            before = np.maximum(before - views, 0)
         ok = np.isin(creator, np.array(sorted(eligible), np.int64))
         earning = ok & eligibility.reached_threshold(before, views, self.rules)
         return Views(video, creator, views, before, earning)

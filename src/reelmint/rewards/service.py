@@ -240,7 +240,9 @@ class RewardsService:
         accounts = books.PLATFORM_ACCOUNTS + [a for c in creators
                                               for a in books.creator_accounts(c)]  # fmt: skip
         todo = [a for a in accounts if a.id not in self._open]
-        results = self.ledger.open_accounts(todo) if todo else []
+        results = []
+        for start in range(0, len(todo), CHUNK):  # SQLite takes 250,000 parameters at most
+            results += self.ledger.open_accounts(todo[start : start + CHUNK])
         clashes = [a.id for a, r in zip(todo, results, strict=True)
                    if r == AccountResult.EXISTS_WITH_DIFFERENT_FIELDS]  # fmt: skip
         if clashes:

@@ -149,6 +149,49 @@ def scatter(
         return _svg(fig, title)
 
 
+def grouped_bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]],
+                 *, xlabel: str) -> str:  # fmt: skip
+    """Horizontal bars, one group per label (first at the top), one bar per series."""
+    height = max(2.0, 1.2 + 0.22 * len(labels) * max(1, len(series)) ** 0.5)
+    with _chart(title, size=(_SIZE[0], height)) as (fig, ax):
+        if labels and series:
+            width = 0.8 / len(series)
+            base = np.arange(len(labels))
+            for i, (colour, (name, values)) in enumerate(
+                zip(_cycle(len(series)), series.items(), strict=True)
+            ):
+                ax.barh(base + i * width, np.asarray(values, dtype=float), width, label=name,
+                        color=colour)  # fmt: skip
+            ax.set_yticks(base + 0.4 - width / 2, list(labels))
+            ax.invert_yaxis()
+            ax.legend(frameon=False, ncols=min(4, len(series)))
+        else:
+            _say_empty(ax)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(xlabel)
+        return _svg(fig, title)
+
+
+def xy_lines(title: str, x: Sequence[float], series: Mapping[str, Sequence[float]], *,
+             xlabel: str, ylabel: str) -> str:  # fmt: skip
+    """Lines with markers over a numeric, logarithmic x axis (x at 0 or below left out)."""
+    xs = np.asarray(x, dtype=float)
+    keep = xs > 0
+    with _chart(title) as (fig, ax):
+        if keep.any():
+            for colour, (name, values) in zip(_cycle(len(series)), series.items(), strict=True):
+                ax.plot(xs[keep], np.asarray(values, dtype=float)[keep], marker="o", lw=1.6,
+                        label=name, color=colour)  # fmt: skip
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(_THOUSANDS)
+            ax.legend(frameon=False)
+        else:
+            _say_empty(ax)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        return _svg(fig, title)
+
+
 @contextmanager
 def _chart(title: str, size: tuple[float, float] = _SIZE) -> Iterator[tuple[Figure, Axes]]:
     """A styled figure with one titled axes; the style applies to drawing and saving."""

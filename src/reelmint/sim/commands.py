@@ -33,6 +33,11 @@ _CAMPAIGNS_HELP = (
     "also run the Ads Manager's campaigns (built with `reelmint ads` or the API "
     "in this home's database) beside the synthetic advertisers"
 )
+_REWARDS_HELP = ("how creator rewards share the month: rpm (a rate per 1,000 qualified views), "
+                 "pool (a fixed pool pro rata) or user-centric (each viewer's share goes to "
+                 "the creators they watched); the report compares all three "
+                 "[default: sim.rewards.mode, rpm]")  # fmt: skip
+RewardsMode = Annotated[str | None, typer.Option("--rewards-mode", help=_REWARDS_HELP)]
 _COUNTERFACTUAL_HELP = ("also rerun the same seed with the ranker's like weight at 0, for the "
                         "report's 'Do likes make money?' section")  # fmt: skip
 
@@ -47,6 +52,7 @@ def simulate_command(
     counterfactual: Annotated[bool, typer.Option(help=_COUNTERFACTUAL_HELP)] = True,
     overwrite: Annotated[bool, typer.Option(help="replace a run already in --out")] = False,
     campaigns: Annotated[bool, typer.Option(help=_CAMPAIGNS_HELP)] = False,
+    rewards_mode: RewardsMode = None,
 ) -> None:
     """Run a synthetic platform through the real engines and write what happened.
 
@@ -63,12 +69,17 @@ def simulate_command(
     With --campaigns, the campaigns built with `reelmint ads` (or the API) in this home's
     database run beside the synthetic advertisers, funded with their prepaid balances;
     then `reelmint ads report -a ADVERTISER --lake run1/lake` reports what they delivered.
+
+    Creator rewards close the run's days as one period under --rewards-mode, with the
+    program's count thresholds and payout minimum scaled by sim.rewards.scale (0.01: a
+    small platform has no creator with 10,000 followers); the other two modes are
+    compared on the same views.
     """
     config = _config(users, days, seed, start)
     if campaigns:
         config = replace(config, market=_manager_market(ctx.meta["state"].settings(), config))
     run_simulation(ctx, out, config, counterfactual=counterfactual,
-                   overwrite=overwrite)  # fmt: skip
+                   overwrite=overwrite, rewards_mode=rewards_mode)  # fmt: skip
     typer.echo(f"run written to {out}; next: reelmint report {out}")
 
 
@@ -78,6 +89,7 @@ def demo_command(
     days: Annotated[int, typer.Option(min=1, help="days to simulate")] = 30,
     seed: Annotated[int, typer.Option(help="seed of every draw")] = 7,
     out: Annotated[Path | None, typer.Option(help="folder for the run [home/demo]")] = None,
+    rewards_mode: RewardsMode = None,
 ) -> None:
     """The main job on the embedded defaults: simulate a month of a 10,000-user platform,
     print the report and write report.html (under 2 minutes on a laptop).
@@ -85,12 +97,13 @@ def demo_command(
     It is `reelmint simulate --overwrite` followed by `reelmint report`, into
     $REELMINT_HOME/demo (./.reelmint/demo) unless --out says otherwise. Rerunning
     replaces the previous demo run (and only a run: a folder holding anything else is
-    refused).
+    refused). Creator rewards close the month under --rewards-mode (default
+    sim.rewards.mode) and the report compares the three modes.
     """
     state = ctx.meta["state"]
     folder = out or state.settings().home / "demo"
     run_simulation(ctx, folder, _config(users, days, seed, "2026-11-01"), counterfactual=True,
-                   overwrite=True)  # fmt: skip
+                   overwrite=True, rewards_mode=rewards_mode)  # fmt: skip
     report_command(folder)
 
 
@@ -119,11 +132,27 @@ def _config(users: int, days: int, seed: int, start: str) -> RunConfig:
     return RunConfig(users, days, seed, first)
 
 
+def with_rewards_mode(settings: Settings, mode: str | None) -> Settings:
+    """`settings` with `sim.rewards.mode` set to `mode` ("pool", "user_centric" ...), or
+    as they are when `mode` is None."""
+    if mode is None:
+        return settings
+    from reelmint.rewards.model import Mode, RewardsError
+
+    try:
+        chosen = Mode.parse(mode).value
+    except RewardsError as e:
+        raise typer.BadParameter(str(e), param_hint="--rewards-mode") from None
+    sim = settings.sim
+    rewards = sim.rewards.model_copy(update={"mode": chosen})
+    return settings.model_copy(update={"sim": sim.model_copy(update={"rewards": rewards})})
+
+
 def run_simulation(ctx: typer.Context, out: Path, config: RunConfig, *, counterfactual: bool,
-                   overwrite: bool) -> RunResult:  # fmt: skip
+                   overwrite: bool, rewards_mode: str | None = None) -> RunResult:  # fmt: skip
     """Check the folder, run the baseline (and the rerun), move the run into place."""
     state = ctx.meta["state"]
-    base: Settings = state.settings()
+    base: Settings = with_rewards_mode(state.settings(), rewards_mode)
     rundir.check(out, overwrite=overwrite)
     with rundir.staged(out) as stage:
         runs = [("baseline", base, stage)]
@@ -185,8 +214,10 @@ def report_command(
 
     The HTML file is self-contained (charts are inline SVG, no network): daily views
     and engagement, views per video and followers, top creators, money by channel, LIVE
-    gifts (coins, fees, diamonds, cash-outs, top gifters), the trial balance, and "Do
-    likes make money?" with the like-weight-zero rerun.
+    gifts (coins, fees, diamonds, cash-outs, top gifters), creator rewards (the month's
+    close, the three distribution modes side by side, who gains and loses from RPM to
+    the pool and to user-centric, and the fixed pool's flaw: less per view as views
+    grow), the trial balance, and "Do likes make money?" with the like-weight-zero rerun.
     """
     from reelmint.sim.report import load_run, print_report, write_html
 

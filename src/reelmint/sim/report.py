@@ -179,6 +179,7 @@ def print_report(run: RunReport, console: Console) -> None:
         else:
             console.print(f"[bold]{title}:[/] {rows.NO_MONEY}")
     _print_gifts(s, console)
+    _print_rewards(s, console)
     console.print(_table("Trial balance", rows.TB_HEADERS, rows.trial_rows(s)))
     _print_likes(run, console)
 
@@ -190,6 +191,29 @@ def _print_gifts(s: Mapping[str, Any], console: Console) -> None:
         return
     console.print(_pairs("LIVE gifts", rows.gift_rows(gifts)))
     console.print(_table("Top gifters", rows.GIFTER_HEADERS, rows.gifter_rows(gifts)))
+
+
+def _print_rewards(s: Mapping[str, Any], console: Console) -> None:
+    from reelmint.sim import report_rewards as rw
+
+    r = s.get("rewards")  # runs from before the rewards engine have none
+    if r is None:
+        console.print(f"[bold]Creator rewards:[/] {rw.NO_REWARDS}")
+        return
+    console.print(_pairs("Creator rewards", rw.rewards_rows(r)))
+    title = f"Distribution modes on the same month ({r['period']['label']})"
+    console.print(_table(title, rw.MODE_HEADERS, rw.mode_rows(r)))
+    for mode in ("pool", "user-centric"):
+        for side, verb in (("gain", "gain"), ("lose", "lose")):
+            body = rw.mover_rows(r, mode, side)
+            title = f"Who would {verb} most from RPM to {mode}"
+            if body:
+                console.print(_table(title, rw.MOVER_HEADERS, body))
+            else:
+                console.print(f"[bold]{title}:[/] {rw.NO_MOVERS}")
+    console.print(_table("The fixed pool's rate as views grow", rw.GROWTH_HEADERS,
+                         rw.growth_rows(r)))  # fmt: skip
+    console.print(rw.flaw_sentence(r), markup=False)
 
 
 def _print_likes(run: RunReport, console: Console) -> None:

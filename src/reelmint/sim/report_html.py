@@ -13,6 +13,7 @@ import numpy as np
 from markupsafe import Markup
 
 from reelmint.sim import charts
+from reelmint.sim import report_rewards as rw
 from reelmint.sim import report_rows as rows
 from reelmint.sim.report import RunReport
 
@@ -53,6 +54,8 @@ def html_context(run: RunReport) -> dict[str, Any]:
         "no_money": rows.NO_MONEY,
         "gifts": _gifts(s["daily"], s.get("gifts")),
         "no_gifts": rows.NO_GIFTS,
+        "rewards": _rewards(s.get("rewards")),
+        "no_rewards": rw.NO_REWARDS,
         "tb_headers": rows.TB_HEADERS,
         "tb_rows": rows.trial_rows(s),
         "likes_charts": _likes_charts(run.creators),
@@ -133,6 +136,27 @@ def _gifts(daily: Mapping[str, Sequence[Any]], g: Mapping[str, Any] | None
             Markup(charts.line_chart("LIVE gift coins per day", days, coins, ylabel="coins")),
             Markup(charts.bar_chart(title, list(split), list(split.values()), xlabel="USD")),
         ],
+    }
+
+
+def _rewards(r: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The creator rewards section: figures, the modes side by side, movers, charts."""
+    if r is None:
+        return None
+    movers = [{"title": f"Who would {side} most from RPM to {mode}",
+               "rows": rw.mover_rows(r, mode, side)}
+              for mode in ("pool", "user-centric") for side in ("gain", "lose")]  # fmt: skip
+    return {
+        "pairs": rw.rewards_rows(r),
+        "mode_headers": rw.MODE_HEADERS,
+        "modes": rw.mode_rows(r),
+        "mover_headers": rw.MOVER_HEADERS,
+        "movers": movers,
+        "no_movers": rw.NO_MOVERS,
+        "growth_headers": rw.GROWTH_HEADERS,
+        "growth": rw.growth_rows(r),
+        "flaw": rw.flaw_sentence(r),
+        "charts": [Markup(rw.payout_chart(r)), Markup(rw.flaw_chart(r))],
     }
 
 
