@@ -7,14 +7,12 @@ to machines (`--json`) as the integers the books hold.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from reelmint.gifts.context import EPOCH
 from reelmint.gifts.model import GiftsError
@@ -74,17 +72,3 @@ def diamonds(count: int) -> str:
 def plural(count: int, noun: str) -> str:
     """`1 gifter`, `2 gifters`, `1,200 viewers`."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2))
-
-
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
-    """A table whose first column reads left and the rest, figures, read right."""
-    shown = Table(title=title)
-    for i, column in enumerate(columns):
-        shown.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        shown.add_row(*(str(cell) for cell in row))
-    return shown

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from reelmint.cli_output import emit_json, table
 from reelmint.gifts import cli_common as ui
 from reelmint.gifts import commands_live as live
 from reelmint.gifts.context import ms
@@ -103,11 +104,11 @@ def catalog(ctx: typer.Context, as_json: ui.Json = False) -> None:
     gifts = ui.service(ctx)
     face = gifts.ctx.face
     if as_json:
-        ui.emit_json([{**asdict(g), "face_value_micros": g.coins * face} for g in gifts.catalog()])
+        emit_json([{**asdict(g), "face_value_micros": g.coins * face} for g in gifts.catalog()])
         return
     rows = [(g.name, ui.coins(g.coins), ui.usd(g.coins * face),
              "retired" if g.retired else "on offer") for g in gifts.catalog()]  # fmt: skip
-    ui.console.print(ui.table("gift catalog", ("gift", "price", "face value", "status"), rows))
+    ui.console.print(table("gift catalog", ("gift", "price", "face value", "status"), rows))
 
 
 def _changed(catalog: Catalog, name: str, what: str) -> None:
@@ -162,10 +163,10 @@ def packs(
     """
     shown = [p for p in ui.service(ctx).packs() if channel in (None, p.channel)]
     if as_json:
-        ui.emit_json([asdict(p) for p in shown])
+        emit_json([asdict(p) for p in shown])
         return
     rows = [(p.id, p.channel, ui.coins(p.coins), ui.usd(p.price_micros)) for p in shown]
-    ui.console.print(ui.table("coin packs", ("pack", "channel", "coins", "price"), rows))
+    ui.console.print(table("coin packs", ("pack", "channel", "coins", "price"), rows))
 
 
 # Coins
@@ -224,7 +225,7 @@ def wallet(ctx: typer.Context, user: ui.UserOption, as_json: ui.Json = False) ->
     """
     found = ui.service(ctx).wallets.wallet(user)
     if as_json:
-        ui.emit_json(asdict(found))
+        emit_json(asdict(found))
         return
     ui.console.print(f"user {found.user}: {ui.coins(found.coins)}, owes {ui.coins(found.debt)}")
 
@@ -239,12 +240,12 @@ def purchases(ctx: typer.Context, user: ui.UserOption, as_json: ui.Json = False)
     """
     found = ui.service(ctx).wallets.purchases(user)
     if as_json:
-        ui.emit_json([asdict(p) for p in found])
+        emit_json([asdict(p) for p in found])
         return
     rows = [(p.key, p.channel, ui.coins(p.coins), ui.usd(p.paid_micros), p.status,
              ui.when(p.at_ms)) for p in found]  # fmt: skip
     columns = ("key", "channel", "coins", "paid", "status", "at")
-    ui.console.print(ui.table(f"purchases of user {user}", columns, rows))
+    ui.console.print(table(f"purchases of user {user}", columns, rows))
 
 
 def _reversed(p: Purchase) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from reelmint.cli_output import emit_json, table
 from reelmint.gifts import cli_common as ui
 from reelmint.gifts.lives import Gifter
 from reelmint.gifts.model import CashOut, GiftsError, SendGift
@@ -104,7 +105,7 @@ def send(
 
 def _gifters(title: str, gifters: list[Gifter]) -> None:
     rows = [(i, g.sender, ui.coins(g.coins), g.gifts) for i, g in enumerate(gifters, 1)]
-    ui.console.print(ui.table(title, ("rank", "user", "coins", "gifts"), rows))
+    ui.console.print(table(title, ("rank", "user", "coins", "gifts"), rows))
     if not gifters:
         ui.console.print("no gifts sent yet")
 
@@ -133,7 +134,7 @@ def leaderboard(
     top = ui.service(ctx).lives.top_gifters(live=live, creator=creator, week_of=week_of,
                                             limit=limit)  # fmt: skip
     if as_json:
-        ui.emit_json([asdict(g) for g in top])
+        emit_json([asdict(g) for g in top])
         return
     scope = f"LIVE {live}" if week is None else f"the week of {week}"
     _gifters(f"top gifters in {scope}" + ("" if creator is None else f" to creator {creator}"),
@@ -149,7 +150,7 @@ def summary(ctx: typer.Context, live_id: LiveId, as_json: ui.Json = False) -> No
     """
     found = ui.service(ctx).lives.summary(live_id)
     if as_json:
-        ui.emit_json(asdict(found))
+        emit_json(asdict(found))
         return
     live = found.live
     state = "LIVE now" if live.ended_ms is None else f"ended {ui.when(live.ended_ms)}"
@@ -175,7 +176,7 @@ def earnings(ctx: typer.Context, creator: ui.CreatorOption, as_json: ui.Json = F
     """
     found = ui.service(ctx).cashouts.earnings(creator)
     if as_json:
-        ui.emit_json(asdict(found))
+        emit_json(asdict(found))
         return
     money = f"payable {ui.usd(found.payable_micros)}, paid {ui.usd(found.paid_micros)}"
     ui.console.print(f"creator {found.creator}: {ui.diamonds(found.diamonds)} to cash out, "
@@ -214,7 +215,7 @@ def cashout_status(
     """
     c = ui.service(ctx).cashouts.get(key)
     if as_json:
-        ui.emit_json(asdict(c))
+        emit_json(asdict(c))
         return
     settled = "" if c.settled_ms is None else f" since {ui.when(c.settled_ms)}"
     batch = "" if c.batch is None else f" in batch {c.batch}"

@@ -13,8 +13,7 @@ followers and views come from the event lake.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -23,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from reelmint.cli_output import emit_json, table
 from reelmint.events.flags import Flag, write_flags
 from reelmint.events.model import InvalidReason
 from reelmint.money import Asset, MoneyError, format_amount, parse_amount
@@ -99,20 +99,6 @@ def usd(micros: int) -> str:
 
 def when(at_ms: int) -> str:
     return f"{EPOCH + timedelta(milliseconds=at_ms):%Y-%m-%d %H:%M} UTC"
-
-
-def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
-    """A table whose first column reads left and the rest, figures, read right."""
-    shown = Table(title=title)
-    for i, column in enumerate(columns):
-        shown.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        shown.add_row(*(str(cell) for cell in row))
-    return shown
 
 
 def _facts_line(f: CreatorFacts) -> str:
